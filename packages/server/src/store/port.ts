@@ -1,0 +1,181 @@
+// The Store port: everything the handlers and the seed loader may ask of persistent state, engine-neutral.
+import type { seed } from "@sgplane/spec";
+
+/** Where a tenant request acts: one company, one project, one region. */
+export interface Scope {
+  readonly companyId: number;
+  readonly projectId: string;
+  readonly region: string;
+}
+
+export interface KeyRecord {
+  readonly publicKey: string;
+  readonly privateKey: string;
+  /** An operator key has no company and may call admin actions only. */
+  readonly operator: boolean;
+  readonly companyId: number | null;
+  readonly userName: string | null;
+  readonly subAccount: boolean;
+  /** Projects a sub-account is granted (empty for main accounts and operators). */
+  readonly projects: readonly string[];
+}
+
+export interface CompanyRow {
+  readonly companyId: number;
+  readonly name: string;
+  readonly defaultProjectId: string | null;
+  readonly quotas: Required<seed.Quotas>;
+  readonly notBoundPolicy: "Ignore" | "Error";
+}
+
+export interface VpcRow {
+  readonly vpcId: string;
+  readonly companyId: number;
+  readonly projectId: string;
+  readonly region: string;
+  readonly name: string;
+}
+
+export interface ResourceRow {
+  readonly resourceId: string;
+  readonly companyId: number;
+  readonly projectId: string;
+  readonly region: string;
+  readonly vpcId: string;
+  readonly resourceType: string;
+  readonly name: string;
+  readonly securityMode: "SecGroup" | "Firewall";
+  readonly privateIp: string;
+  readonly zone: number;
+  readonly eip: readonly string[];
+  readonly superResourceId: string;
+}
+
+export interface SecGroupRow {
+  readonly secGroupId: string;
+  readonly companyId: number;
+  readonly projectId: string;
+  readonly region: string;
+  readonly vpcId: string;
+  readonly name: string;
+  readonly remark: string;
+  readonly tag: string;
+  readonly type: string;
+  readonly createTime: number;
+}
+
+export interface RuleRow {
+  readonly ruleId: string;
+  readonly secGroupId: string;
+  readonly direction: "Ingress" | "Egress";
+  readonly protocolType: string;
+  readonly dstPort: string;
+  readonly ipRange: string;
+  readonly priority: number;
+  readonly ruleAction: "Accept" | "Drop";
+  readonly remark: string;
+  readonly ipVersion: "IPv4" | "IPv6";
+}
+
+export interface BindingRow {
+  readonly resourceId: string;
+  readonly secGroupId: string;
+  readonly priority: number;
+}
+
+export interface Page {
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface Paged<T> {
+  readonly rows: readonly T[];
+  readonly total: number;
+}
+
+/** Reads, inside a transaction (a consistent snapshot). */
+export interface ReadTx {
+  findKey(publicKey: string): Promise<KeyRecord | undefined>;
+  regions(): Promise<readonly string[]>;
+  company(companyId: number): Promise<CompanyRow | undefined>;
+  companies(): Promise<readonly CompanyRow[]>;
+  /** Projects of a company, default first. */
+  projectsOf(companyId: number): Promise<readonly { projectId: string; name: string; isDefault: boolean }[]>;
+  vpc(scope: Scope, vpcId: string): Promise<VpcRow | undefined>;
+  vpcsOf(companyId: number): Promise<readonly VpcRow[]>;
+  usersOf(companyId: number): Promise<readonly seed.SeedUser[]>;
+
+  secGroupsByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupRow[]>;
+  /** Groups in scope, creation order, optionally of one VPC. */
+  listSecGroups(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupRow>>;
+  countSecGroups(companyId: number): Promise<number>;
+  secGroupsOf(companyId: number): Promise<readonly SecGroupRow[]>;
+  rulesOf(secGroupIds: readonly string[]): Promise<readonly RuleRow[]>;
+
+  resourcesByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRow[]>;
+  resourceById(resourceId: string): Promise<ResourceRow | undefined>;
+  /** Resources in scope, registration order. */
+  listResources(
+    scope: Scope,
+    filter: { vpcId?: string; resourceType?: string },
+    page: Page,
+  ): Promise<Paged<ResourceRow>>;
+  resourcesOf(companyId: number): Promise<readonly ResourceRow[]>;
+  /** NICs and other children of these resources. */
+  childResources(superResourceIds: readonly string[]): Promise<readonly ResourceRow[]>;
+
+  bindingsOfResources(resourceIds: readonly string[]): Promise<readonly BindingRow[]>;
+  bindingsOfSecGroups(secGroupIds: readonly string[]): Promise<readonly BindingRow[]>;
+  /** Bindings of one group (or of every group in scope), bind order, paged. */
+  listBindings(scope: Scope, secGroupId: string | undefined, page: Page): Promise<Paged<BindingRow>>;
+  countBindingsOfSecGroups(secGroupIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
+}
+
+/** Writes, inside the same transaction; the database rejects any illegal state (constraints). */
+export interface WriteTx extends ReadTx {
+  /** Serialise writers on these rows (PostgreSQL row locks, in id order); a no-op where writers are serial. */
+  lockResources(resourceIds: readonly string[]): Promise<void>;
+  lockSecGroups(secGroupIds: readonly string[]): Promise<void>;
+
+  setRegions(regions: readonly string[]): Promise<void>;
+  upsertOperatorKey(publicKey: string, privateKey: string): Promise<void>;
+  upsertCompany(c: { companyId: number; name: string }): Promise<void>;
+  setQuotas(companyId: number, quotas: seed.Quotas, notBoundPolicy?: "Ignore" | "Error"): Promise<void>;
+  upsertProject(companyId: number, p: { projectId: string; name: string; isDefault: boolean }): Promise<void>;
+  upsertUser(companyId: number, u: { name: string; subAccount: boolean; projects: readonly string[] }): Promise<void>;
+  upsertKey(companyId: number, userName: string, publicKey: string, privateKey: string): Promise<void>;
+  upsertVpc(v: VpcRow): Promise<void>;
+  upsertResource(r: ResourceRow): Promise<void>;
+  updateResource(
+    resourceId: string,
+    patch: Partial<Pick<ResourceRow, "name" | "securityMode" | "privateIp" | "zone">>,
+  ): Promise<void>;
+  deleteResource(resourceId: string): Promise<void>;
+
+  insertSecGroup(g: SecGroupRow): Promise<void>;
+  upsertSecGroup(g: SecGroupRow): Promise<void>;
+  updateSecGroup(secGroupId: string, patch: Partial<Pick<SecGroupRow, "name" | "remark" | "tag">>): Promise<void>;
+  deleteSecGroups(secGroupIds: readonly string[]): Promise<void>;
+
+  insertRules(rules: readonly RuleRow[]): Promise<void>;
+  /** Replaces the rule rows with these ids (priority clashes resolved as a set, not row by row). */
+  replaceRules(rules: readonly RuleRow[]): Promise<void>;
+  deleteRules(ruleIds: readonly string[]): Promise<void>;
+
+  deleteBindings(pairs: readonly Pick<BindingRow, "resourceId" | "secGroupId">[]): Promise<void>;
+  /** Inserts new bindings or changes the priority of existing pairs, as one set (no transient clash). */
+  putBindings(bindings: readonly BindingRow[]): Promise<void>;
+
+  /** Deletes every company and everything in it. */
+  resetTenants(): Promise<void>;
+}
+
+export interface Store {
+  readonly engine: "sqlite" | "postgres";
+  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
+  /** Runs fn in one transaction: all of it commits, or (on a throw) none of it. */
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  /** Readiness: the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

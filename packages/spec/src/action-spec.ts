@@ -1,0 +1,44 @@
+// What one catalogue entry declares about an action; everything else (validation, SDK, CLI, docs) derives from it.
+import { type Static, type TObject, type TProperties, type TSchema, Type } from "@sinclair/typebox";
+import type { ErrorName } from "./errors.ts";
+
+export interface ActionSpec<N extends string = string, I extends TSchema = TObject, O extends TSchema = TObject> {
+  readonly name: N;
+  readonly summary: string;
+  /** tenant: a company key in (Region, ProjectId) scope; operator: an operator key, no tenant scope. */
+  readonly scope: "tenant" | "operator";
+  readonly mutates: boolean;
+  /** Safe for a client to retry automatically (false for creates: a retry could create twice). */
+  readonly retrySafe: boolean;
+  /** ProjectId is required even for main-account keys (SwitchToSecGroup, CopySecGroup). */
+  readonly requiresProjectId?: boolean;
+  readonly input: I;
+  readonly output: O;
+  /** Business errors this action raises on top of the gateway codes every action can answer. */
+  readonly errors: readonly ErrorName[];
+  readonly notes?: readonly string[];
+}
+
+export function defineAction<const N extends string, IP extends TProperties, OP extends TProperties>(spec: {
+  name: N;
+  summary: string;
+  scope?: "tenant" | "operator";
+  mutates: boolean;
+  retrySafe?: boolean;
+  requiresProjectId?: boolean;
+  input: IP;
+  output: OP;
+  errors: readonly ErrorName[];
+  notes?: readonly string[];
+}): ActionSpec<N, TObject<IP>, TObject<OP>> {
+  return {
+    ...spec,
+    scope: spec.scope ?? "tenant",
+    retrySafe: spec.retrySafe ?? true,
+    input: Type.Object(spec.input),
+    output: Type.Object(spec.output),
+  };
+}
+
+export type InputOfSpec<S extends ActionSpec> = Static<S["input"]>;
+export type OutputOfSpec<S extends ActionSpec> = Static<S["output"]>;

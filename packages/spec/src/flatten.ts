@@ -1,0 +1,24 @@
+// Flatten a typed request into UCloud's wire keys (Key.N, Key.N.Field) with text values, as the Go/Python SDKs send.
+import type { ParamValue } from "./signature.ts";
+
+export type Flat = Record<string, string>;
+
+/** Flattens nested arrays/objects; drops undefined and null; numbers and booleans become their text. */
+export function flatten(input: { readonly [k: string]: unknown }): Flat {
+  const out: Flat = {};
+  for (const [key, value] of Object.entries(input)) put(out, key, value);
+  return out;
+}
+
+function put(out: Flat, key: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) put(out, `${key}.${i}`, item);
+  } else if (typeof value === "object") {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) put(out, `${key}.${k}`, v);
+  } else if (typeof value === "string") {
+    out[key] = value;
+  } else if (typeof value === "number" || typeof value === "boolean") {
+    out[key] = String(value as ParamValue);
+  }
+}

@@ -1,0 +1,10 @@
+// Public surface of @sgplane/spec: the catalogue, the RetCode catalogue and the wire rules.
+export * from "./action-spec.ts";
+export * from "./catalogue.ts";
+export * from "./errors.ts";
+export * from "./fields.ts";
+export * from "./flatten.ts";
+export * as models from "./models.ts";
+export * from "./regions.ts";
+export * as seed from "./seed.ts";
+export * from "./signature.ts";

@@ -1,0 +1,141 @@
+// Response models of the family (secgroup-api.md §3.17) and request sub-objects, as schemas with derived types.
+import { type Static, Type } from "@sinclair/typebox";
+import {
+  BindingPriority,
+  Direction,
+  DstPort,
+  Id,
+  IPRange,
+  IPVersion,
+  ProtocolType,
+  Remark,
+  RuleAction,
+  RulePriority,
+} from "./fields.ts";
+
+const S = (description: string) => Type.String({ description });
+const I = (description: string) => Type.Integer({ description });
+
+export const SecGroupRuleInfo = Type.Object(
+  {
+    RuleId: S("Rule id (UUID)."),
+    Direction: S("Ingress or Egress."),
+    IPRange: S("Source (Ingress) or destination (Egress) addresses."),
+    Priority: I("Rule priority 1-200."),
+    ProtocolType: S("TCP, UDP, ICMP, ICMPv6 or ALL."),
+    DstPort: S("Destination ports."),
+    RuleAction: S("Accept or Drop."),
+    Remark: S("Remark."),
+    IPVersion: S("IPv4 or IPv6."),
+  },
+  { description: "One rule of a security group." },
+);
+
+export const SecGroupInfo = Type.Object(
+  {
+    SecGroupId: S("Security group id."),
+    Name: S("Name."),
+    VPCId: S("VPC of the group."),
+    Account: I("Numeric id of the owning account (the company id)."),
+    Tag: S("Business group (default 'Default')."),
+    Remark: S("Remark."),
+    Type: S("'user defined', 'recommend web' or 'recommend non web'."),
+    CreateTime: I("Creation time, Unix seconds."),
+    Rule: Type.Array(SecGroupRuleInfo, { description: "Rules, Ingress first, then by Priority." }),
+  },
+  { description: "A security group with its rules." },
+);
+
+export const SecGroupResourceInfo = Type.Object(
+  {
+    Zone: I("Numeric zone id of the resource (0 when unknown)."),
+    Name: S("Resource name."),
+    PrivateIp: S("Private IP of the resource."),
+    ResourceId: S("Resource id."),
+    ResourceType: S("Resource type (uhost, uni, upm, unatgw, ...)."),
+    SubResourceId: S("NIC the binding is on ('' when bound directly)."),
+    SubResourceName: S("Name of that NIC."),
+    SubResourceType: S("Type of that NIC ('uni' or '')."),
+    Tag: S("Business group of the resource."),
+  },
+  { description: "A resource bound to a security group." },
+);
+
+export const BindingSecGroupInfo = Type.Object(
+  {
+    SecGroupId: S("Security group id."),
+    Name: S("Group name."),
+    VPCId: S("Group VPC."),
+    Priority: I("Binding priority 1-5."),
+  },
+  { description: "A group bound to a resource, with its binding priority." },
+);
+
+export const SecGroupSimpleInfo = Type.Object(
+  { SecGroupId: S("Security group id."), Name: S("Group name.") },
+  { description: "A group, by id and name." },
+);
+
+export const ResourceSecgroupInfo = Type.Object(
+  {
+    ResourceId: S("NIC id."),
+    Count: I("Number of groups bound to the NIC."),
+    SecGroupInfo: Type.Array(SecGroupSimpleInfo, { description: "Groups bound to the NIC." }),
+  },
+  { description: "The groups of one NIC of a resource." },
+);
+
+export const ResourceExInfo = Type.Object(
+  {
+    SuperResourceId: S("Parent resource id ('' when none)."),
+    SuperResourceName: S("Parent resource name."),
+    ResourceName: S("Resource name."),
+    IP: Type.Array(Type.String(), { description: "Private IPs." }),
+    EIP: Type.Array(Type.String(), { description: "Public IPs." }),
+    Uni: Type.Array(ResourceSecgroupInfo, { description: "Per-NIC bindings." }),
+  },
+  { description: "Extra information about a resource." },
+);
+
+export const ResourceSecgroupInfoEx = Type.Object(
+  {
+    ResourceId: S("Resource id."),
+    ResourceName: S("Resource name."),
+    Count: I("Number of groups bound to the resource itself."),
+    SecGroupInfo: Type.Array(BindingSecGroupInfo, { description: "Bound groups, by Priority." }),
+    PermitAssociate: Type.Boolean({ description: "Whether groups may be bound (SecGroup mode)." }),
+    ExInfo: ResourceExInfo,
+  },
+  { description: "A resource with the groups bound to it." },
+);
+
+export const PrioritySecGroup = Type.Object(
+  { SecGroupId: Id("Security group id."), Priority: BindingPriority },
+  { description: "A group and its binding priority." },
+);
+
+const ruleFields = {
+  Direction,
+  ProtocolType,
+  DstPort,
+  IPRange,
+  Priority: RulePriority,
+  RuleAction,
+  Remark: Type.Optional(Remark),
+  IPVersion: Type.Optional(IPVersion),
+};
+
+export const RuleInput = Type.Object(ruleFields, { description: "A rule to create (§3.1)." });
+export const RuleUpdateInput = Type.Object(
+  { RuleId: Id("Rule to replace."), ...ruleFields },
+  { description: "A rule to replace, in full (§3.1)." },
+);
+
+export type SecGroupInfo = Static<typeof SecGroupInfo>;
+export type SecGroupRuleInfo = Static<typeof SecGroupRuleInfo>;
+export type SecGroupResourceInfo = Static<typeof SecGroupResourceInfo>;
+export type ResourceSecgroupInfoEx = Static<typeof ResourceSecgroupInfoEx>;
+export type BindingSecGroupInfo = Static<typeof BindingSecGroupInfo>;
+export type RuleInput = Static<typeof RuleInput>;
+export type RuleUpdateInput = Static<typeof RuleUpdateInput>;
+export type PrioritySecGroup = Static<typeof PrioritySecGroup>;

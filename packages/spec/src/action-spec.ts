@@ -19,10 +19,16 @@ export interface ActionSpec<N extends string = string, I extends TSchema = TObje
   readonly notes?: readonly string[];
 }
 
-export function defineAction<const N extends string, IP extends TProperties, OP extends TProperties>(spec: {
+// S keeps the scope a literal type, so ContextFor / TenantActionName can tell tenant actions from admin ones.
+export function defineAction<
+  const N extends string,
+  IP extends TProperties,
+  OP extends TProperties,
+  const S extends "tenant" | "operator" = "tenant",
+>(spec: {
   name: N;
   summary: string;
-  scope?: "tenant" | "operator";
+  scope?: S;
   mutates: boolean;
   retrySafe?: boolean;
   requiresProjectId?: boolean;
@@ -30,10 +36,10 @@ export function defineAction<const N extends string, IP extends TProperties, OP 
   output: OP;
   errors: readonly ErrorName[];
   notes?: readonly string[];
-}): ActionSpec<N, TObject<IP>, TObject<OP>> {
+}): ActionSpec<N, TObject<IP>, TObject<OP>> & { readonly scope: S } {
   return {
     ...spec,
-    scope: spec.scope ?? "tenant",
+    scope: spec.scope ?? ("tenant" as S),
     retrySafe: spec.retrySafe ?? true,
     input: Type.Object(spec.input),
     output: Type.Object(spec.output),

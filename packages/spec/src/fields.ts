@@ -15,7 +15,19 @@ export function IdList(description: string, maxItems = 1000) {
 
 /** A string enum: matched case-insensitively on the wire, stored and returned in the canonical spelling. */
 export function Enum<const T extends readonly string[]>(values: T, options: SchemaOptions): TUnsafe<T[number]> {
-  return Type.Unsafe<T[number]>(Type.String({ ...options, enum: [...values] }));
+  // Unsafe keeps the Union kind (so validators check it) while the static type is the literal union.
+  return Type.Unsafe<T[number]>(
+    Type.Union(
+      values.map((v) => Type.Literal(v)),
+      options,
+    ),
+  );
+}
+
+/** The allowed values of an Enum schema, or undefined for any other schema. */
+export function enumValues(schema: object): string[] | undefined {
+  const values = (schema as { anyOf?: readonly { const?: unknown }[] }).anyOf?.map((s) => s.const);
+  return values?.every((v): v is string => typeof v === "string") ? values : undefined;
 }
 
 export function Text(description: string, maxLength: number, options: SchemaOptions = {}): TString {

@@ -1,9 +1,9 @@
-// Flatten a typed request into UCloud's wire keys (Key.N, Key.N.Field) with text values, as the Go/Python SDKs send.
-import type { ParamValue } from "./signature.ts";
+// Flatten a typed request into UCloud's wire keys (Key.N, Key.N.Field), as the official SDKs send them.
 
-export type Flat = Record<string, string>;
+export type FlatValue = string | number | boolean;
+export type Flat = Record<string, FlatValue>;
 
-/** Flattens nested arrays/objects; drops undefined and null; numbers and booleans become their text. */
+/** Flattens nested arrays/objects; drops undefined and null; scalars keep their JSON type (form encoding stringifies). */
 export function flatten(input: { readonly [k: string]: unknown }): Flat {
   const out: Flat = {};
   for (const [key, value] of Object.entries(input)) put(out, key, value);
@@ -16,9 +16,7 @@ function put(out: Flat, key: string, value: unknown): void {
     for (const [i, item] of value.entries()) put(out, `${key}.${i}`, item);
   } else if (typeof value === "object") {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) put(out, `${key}.${k}`, v);
-  } else if (typeof value === "string") {
+  } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
     out[key] = value;
-  } else if (typeof value === "number" || typeof value === "boolean") {
-    out[key] = String(value as ParamValue);
   }
 }

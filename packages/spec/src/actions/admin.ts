@@ -1,5 +1,5 @@
 // Operator-only admin actions (operator.md): how the world (companies, keys, VPCs, resources) gets in and out.
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import { defineAction } from "../action-spec.ts";
 import { Enum, Id, IdList, Name, NOT_BOUND_POLICIES, SecurityMode, Text } from "../fields.ts";
 import { CompanyId, KeyString, ProjectIdField, Quotas, RegionField, ResourceType, SeedFile } from "../seed.ts";
@@ -133,7 +133,8 @@ export const AdminImportState = defineAction({
   ...admin,
   name: "AdminImportState",
   summary: "Load a state in the seed format (idempotent upsert, all or nothing).",
-  input: { State: SeedFile },
+  // Passed through undecoded so the seed validator sees every key (unknown keys are errors there).
+  input: { State: Type.Unsafe<Static<typeof SeedFile>>({ ...SeedFile, wireRaw: true }) },
   output: {},
   errors: ["SeedInvalid"],
 });

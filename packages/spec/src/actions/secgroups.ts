@@ -1,7 +1,7 @@
 // Create / Describe / Update / Delete SecGroup and CopySecGroup (§3.2–3.5, §3.16).
 import { Type } from "@sinclair/typebox";
 import { defineAction } from "../action-spec.ts";
-import { Enum, Id, IdList, Limit, Name, Offset, RECOMMENDATIONS, Remark, Text } from "../fields.ts";
+import { Enum, Id, IdList, Limit, Offset, RECOMMENDATIONS, Remark, Text } from "../fields.ts";
 import { SecGroupInfo } from "../models.ts";
 
 export const CreateSecGroup = defineAction({

@@ -1,0 +1,88 @@
+// Builds a running sgplane from a config: store (migrated), seed, operator keys, HTTP server; and stops it.
+import { readFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { type Logger, pino } from "pino";
+import type { ServeConfig } from "./config.ts";
+import { handlerTable } from "./handlers/table.ts";
+import { createMetrics } from "./http/metrics.ts";
+import { createHttpServer, DEFAULT_LIMITS } from "./http/server.ts";
+import { randomIds, systemClock } from "./ids.ts";
+import { loadSeed } from "./seed/load-seed.ts";
+import { SeedError, validateSeed } from "./seed/validate-seed.ts";
+import { openStore } from "./store/open.ts";
+import type { Store } from "./store/port.ts";
+
+export interface RunningApp {
+  readonly url: string;
+  readonly store: Store;
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+async function readSeed(path: string) {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new StartupError(`--seed ${path}: cannot read (${(error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new StartupError(`--seed ${path}: not valid JSON (${(error as Error).message})`);
+  }
+  try {
+    return validateSeed(json);
+  } catch (error) {
+    if (error instanceof SeedError) throw new StartupError(`--seed ${path}: invalid at ${error.message}`);
+    throw error;
+  }
+}
+
+export async function startApp(
+  config: ServeConfig,
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<RunningApp> {
+  // Validate the seed before touching the database, so an invalid seed loads nothing.
+  const seedFile = config.seed === undefined ? undefined : await readSeed(config.seed);
+  const store = await openStore(config.db);
+  try {
+    await store.write(async (tx) => {
+      if (seedFile !== undefined) await loadSeed(tx, seedFile, randomIds, systemClock.nowSeconds());
+      for (const k of config.operatorKeys) await tx.upsertOperatorKey(k.publicKey, k.privateKey);
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const server = createHttpServer({
+    store,
+    handlers: handlerTable,
+    clock: systemClock,
+    ids: randomIds,
+    logger,
+    metrics: createMetrics(),
+    limits: { ...DEFAULT_LIMITS, bodyLimitBytes: config.bodyLimitBytes },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    store,
+    logger,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await store.close();
+    },
+  };
+}

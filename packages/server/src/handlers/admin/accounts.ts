@@ -1,0 +1,64 @@
+// Admin actions for the account world: companies, projects, users with keys, quotas and policies.
+import { ApiError } from "@sgplane/spec";
+import type { WriteTx } from "../../store/port.ts";
+import type { Handler } from "../context.ts";
+
+export async function requireCompany(tx: WriteTx, companyId: number): Promise<void> {
+  if ((await tx.company(companyId)) === undefined) throw new ApiError("CompanyNotFound", { companyId });
+}
+
+/** A project id is global: it may not be taken over by another company. */
+export async function requireProjectOf(tx: WriteTx, companyId: number, projectId: string): Promise<void> {
+  const projects = await tx.projectsOf(companyId);
+  if (!projects.some((p) => p.projectId === projectId)) throw new ApiError("ProjectNotFound", { projectId });
+}
+
+export const adminCreateCompany: Handler<"AdminCreateCompany"> = (input, ctx) =>
+  ctx.store.write(async (tx) => {
+    await tx.upsertCompany({ companyId: input.CompanyId, name: input.Name });
+    const projects = await tx.projectsOf(input.CompanyId);
+    const isDefault = !projects.some((p) => p.isDefault && p.projectId !== input.ProjectId);
+    await tx.upsertProject(input.CompanyId, {
+      projectId: input.ProjectId,
+      name: input.ProjectName ?? "Default",
+      isDefault,
+    });
+    return {};
+  });
+
+export const adminCreateProject: Handler<"AdminCreateProject"> = (input, ctx) =>
+  ctx.store.write(async (tx) => {
+    await requireCompany(tx, input.CompanyId);
+    await tx.upsertProject(input.CompanyId, {
+      projectId: input.ProjectId,
+      name: input.Name,
+      isDefault: input.Default ?? false,
+    });
+    return {};
+  });
+
+export const adminCreateKey: Handler<"AdminCreateKey"> = (input, ctx) =>
+  ctx.store.write(async (tx) => {
+    await requireCompany(tx, input.CompanyId);
+    for (const projectId of input.Projects ?? []) await requireProjectOf(tx, input.CompanyId, projectId);
+    const publicKey = input.PublicKey ?? `${input.UserName}-${ctx.ids.privateKey().slice(0, 16)}`;
+    const privateKey = input.PrivateKey ?? ctx.ids.privateKey();
+    if ((await tx.findKey(publicKey)) !== undefined) {
+      throw new ApiError("InvalidParams", { name: "PublicKey", reason: "is already in use" });
+    }
+    await tx.upsertUser(input.CompanyId, {
+      name: input.UserName,
+      subAccount: input.SubAccount ?? false,
+      projects: input.Projects ?? [],
+    });
+    await tx.upsertKey(input.CompanyId, input.UserName, publicKey, privateKey);
+    return { PublicKey: publicKey, PrivateKey: privateKey };
+  });
+
+export const adminSetQuota: Handler<"AdminSetQuota"> = (input, ctx) =>
+  ctx.store.write(async (tx) => {
+    await requireCompany(tx, input.CompanyId);
+    const { CompanyId, DisassociateNotBound, ...quotas } = input;
+    await tx.setQuotas(CompanyId, quotas, DisassociateNotBound);
+    return {};
+  });

@@ -1,0 +1,79 @@
+// Admin actions for the inventory other services own: VPCs and resources (hosts, NICs, ...).
+import { ApiError } from "@sgplane/spec";
+import type { Handler } from "../context.ts";
+import { requireCompany, requireProjectOf } from "./accounts.ts";
+
+export const adminCreateVPC: Handler<"AdminCreateVPC"> = (input, ctx) =>
+  ctx.store.write(async (tx) => {
+    await requireCompany(tx, input.CompanyId);
+    await requireProjectOf(tx, input.CompanyId, input.ProjectId);
+    await tx.upsertVpc({
+      vpcId: input.VPCId,
+      companyId: input.CompanyId,
+      projectId: input.ProjectId,
+      region: input.Region,
+      name: input.Name,
+    });
+    return {};
+  });
+
+export const adminRegisterResource: Handler<"AdminRegisterResource"> = (input, ctx) =>
+  ctx.store.write(async (tx) => {
+    await requireCompany(tx, input.CompanyId);
+    await requireProjectOf(tx, input.CompanyId, input.ProjectId);
+    const scope = { companyId: input.CompanyId, projectId: input.ProjectId, region: input.Region };
+    if ((await tx.vpc(scope, input.VPCId)) === undefined) throw new ApiError("VPCNotFound", { vpcId: input.VPCId });
+    const existing = await tx.resourceById(input.ResourceId);
+    if (
+      existing !== undefined &&
+      existing.vpcId !== input.VPCId &&
+      (await tx.bindingsOfResources([input.ResourceId])).length > 0
+    ) {
+      throw new ApiError("ResourceStillBound", { resourceId: input.ResourceId, count: "some" });
+    }
+    await tx.upsertResource({
+      resourceId: input.ResourceId,
+      companyId: input.CompanyId,
+      projectId: input.ProjectId,
+      region: input.Region,
+      vpcId: input.VPCId,
+      resourceType: input.ResourceType,
+      name: input.Name,
+      securityMode: input.SecurityMode,
+      privateIp: input.PrivateIp ?? "",
+      zone: input.Zone ?? 0,
+      eip: input.EIP ?? [],
+      superResourceId: input.SuperResourceId ?? "",
+    });
+    return {};
+  });
+
+export const adminUpdateResource: Handler<"AdminUpdateResource"> = (input, ctx) =>
+  ctx.store.write(async (tx) => {
+    if ((await tx.resourceById(input.ResourceId)) === undefined) {
+      throw new ApiError("ResourceNotFound", { ids: input.ResourceId });
+    }
+    const { ResourceId, Name, SecurityMode, PrivateIp, Zone } = input;
+    await tx.updateResource(ResourceId, {
+      ...(Name !== undefined && { name: Name }),
+      ...(SecurityMode !== undefined && { securityMode: SecurityMode }),
+      ...(PrivateIp !== undefined && { privateIp: PrivateIp }),
+      ...(Zone !== undefined && { zone: Zone }),
+    });
+    return {};
+  });
+
+export const adminDeregisterResource: Handler<"AdminDeregisterResource"> = (input, ctx) =>
+  ctx.store.write(async (tx) => {
+    await tx.lockResources([input.ResourceId]);
+    if ((await tx.resourceById(input.ResourceId)) === undefined) {
+      throw new ApiError("ResourceNotFound", { ids: input.ResourceId });
+    }
+    const bindings = await tx.bindingsOfResources([input.ResourceId]);
+    if (bindings.length > 0 && input.Force !== true) {
+      throw new ApiError("ResourceStillBound", { resourceId: input.ResourceId, count: bindings.length });
+    }
+    await tx.deleteBindings(bindings);
+    await tx.deleteResource(input.ResourceId);
+    return {};
+  });

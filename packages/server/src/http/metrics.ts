@@ -1,0 +1,32 @@
+// Prometheus metrics: requests by action and RetCode, and a latency histogram.
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+
+export interface Metrics {
+  readonly registry: Registry;
+  observe(action: string, retCode: number, seconds: number): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "sgplane_" });
+  const requests = new Counter({
+    name: "sgplane_requests_total",
+    help: "API requests by action and RetCode.",
+    labelNames: ["action", "ret_code"] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "sgplane_request_duration_seconds",
+    help: "API request latency from the last body byte to the response.",
+    labelNames: ["action"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observe(action, retCode, seconds) {
+      requests.inc({ action, ret_code: String(retCode) });
+      latency.observe({ action }, seconds);
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// The only module that knows HTTP: API on POST/GET of any path, /healthz, /metrics, body limit, timeouts.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { ApiError } from "@sgplane/spec";
+import type { Logger } from "pino";
+import { type ApiOutcome, handleApiRequest, type PipelineDeps } from "../pipeline.ts";
+import { type Envelope, failureEnvelope } from "../protocol/envelope.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface HttpLimits {
+  readonly bodyLimitBytes: number;
+  /** Beyond this much body we stop draining and drop the connection. */
+  readonly drainLimitBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: HttpLimits = {
+  bodyLimitBytes: 1024 * 1024,
+  drainLimitBytes: 64 * 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+export interface HttpDeps extends PipelineDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly limits: HttpLimits;
+}
+
+type BodyResult = { ok: true; body: string } | { ok: false; tooLarge: boolean };
+
+function readBody(req: IncomingMessage, limits: HttpLimits): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limits.drainLimitBytes) {
+        req.destroy();
+        return;
+      }
+      if (size > limits.bodyLimitBytes) {
+        tooLarge = true;
+        chunks.length = 0;
+      }
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on("end", () =>
+      resolve(tooLarge ? { ok: false, tooLarge } : { ok: true, body: Buffer.concat(chunks).toString("utf8") }),
+    );
+    req.on("error", () => resolve({ ok: false, tooLarge: false }));
+    req.on("close", () => resolve({ ok: false, tooLarge }));
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  requestId: string,
+  contentType = "application/json; charset=utf-8",
+) {
+  res.writeHead(status, {
+    "Content-Type": contentType,
+    "Content-Length": Buffer.byteLength(body),
+    "X-UCloud-Request-UUID": requestId,
+  });
+  res.end(body);
+}
+
+async function handleApi(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, requestId: string, url: URL) {
+  const started = process.hrtime.bigint();
+  const read = await readBody(req, deps.limits);
+  let outcome: ApiOutcome;
+  if (read.ok) {
+    outcome = await handleApiRequest(
+      { query: url.search.slice(1), contentType: req.headers["content-type"] ?? "", body: read.body },
+      deps,
+    );
+  } else if (read.tooLarge) {
+    const error = new ApiError("InvalidParams", {
+      name: "body",
+      reason: `larger than ${deps.limits.bodyLimitBytes} bytes`,
+    });
+    outcome = { envelope: failureEnvelope(undefined, error), action: undefined, publicKey: undefined };
+  } else {
+    return; // the client went away
+  }
+  const envelope: Envelope = outcome.envelope;
+  if (res.destroyed) return;
+  send(res, 200, JSON.stringify(envelope), requestId);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  deps.metrics.observe(outcome.action ?? "unknown", envelope.RetCode, seconds);
+  const line = {
+    requestId,
+    action: outcome.action ?? "unknown",
+    retCode: envelope.RetCode,
+    publicKey: outcome.publicKey,
+    ms: Math.round(seconds * 1e6) / 1e3,
+  };
+  if (outcome.unexpected !== undefined) deps.logger.error({ ...line, err: outcome.unexpected }, "unexpected failure");
+  else deps.logger.info(line, "request");
+}
+
+async function handleHealth(res: ServerResponse, deps: HttpDeps, requestId: string) {
+  try {
+    await deps.store.ping();
+    send(res, 200, JSON.stringify({ status: "ok", engine: deps.store.engine }), requestId);
+  } catch (error) {
+    deps.logger.error({ requestId, err: error }, "health check failed");
+    send(res, 503, JSON.stringify({ status: "unavailable" }), requestId);
+  }
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps) {
+  const requestId = randomUUID();
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (req.method === "GET" && url.pathname === "/healthz") return handleHealth(res, deps, requestId);
+  if (req.method === "GET" && url.pathname === "/metrics") {
+    return send(res, 200, await deps.metrics.registry.metrics(), requestId, deps.metrics.registry.contentType);
+  }
+  if (req.method !== "POST" && req.method !== "GET") {
+    res.setHeader("Allow", "GET, POST");
+    return send(res, 405, JSON.stringify({ error: "method not allowed" }), requestId);
+  }
+  return handleApi(req, res, deps, requestId, url);
+}
+
+export function createHttpServer(deps: HttpDeps): Server {
+  const server = createServer((req, res) => {
+    route(req, res, deps).catch((error: unknown) => {
+      deps.logger.error({ err: error }, "request failed outside the pipeline");
+      if (!res.headersSent) send(res, 200, JSON.stringify(failureEnvelope(undefined, error)), randomUUID());
+    });
+  });
+  server.headersTimeout = deps.limits.headersTimeoutMs;
+  server.requestTimeout = deps.limits.requestTimeoutMs;
+  server.keepAliveTimeout = deps.limits.keepAliveTimeoutMs;
+  return server;
+}

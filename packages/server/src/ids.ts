@@ -1,0 +1,19 @@
+// Identifier and time sources (secgroup-api.md §3.0): secgroup-[0-9a-z]{8}, lowercase UUID v4 rule ids.
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
+import type { Clock, IdSource } from "./handlers/context.ts";
+
+const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+function token(length: number): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += ALPHABET[randomInt(ALPHABET.length)];
+  return out;
+}
+
+export const randomIds: IdSource = {
+  secGroupId: () => `secgroup-${token(8)}`,
+  ruleId: () => randomUUID(),
+  privateKey: () => randomBytes(20).toString("hex"),
+};
+
+export const systemClock: Clock = { nowSeconds: () => Math.floor(Date.now() / 1000) };

@@ -1,0 +1,71 @@
+// The sgplane command: `sgplane serve [options]`.
+
+import { StartupError, startApp } from "./app.ts";
+import { ConfigError, parseServeConfig, SERVE_USAGE } from "./config.ts";
+
+const USAGE = `Usage: sgplane <command>
+
+Commands:
+  serve     run the API server (sgplane serve --help)
+`;
+
+async function serve(args: readonly string[]): Promise<number> {
+  let config: ReturnType<typeof parseServeConfig>;
+  try {
+    config = parseServeConfig(args, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`sgplane serve: ${error.message}\n\n${SERVE_USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config === "help") {
+    process.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(config);
+  } catch (error) {
+    if (error instanceof StartupError || (error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      process.stderr.write(`sgplane serve: ${(error as Error).message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  process.stdout.write(`sgplane listening on ${app.url}\n`);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      app.logger.info({ signal }, "shutting down");
+      app.stop().then(resolve, (error: unknown) => {
+        app.logger.error({ err: error }, "shutdown failed");
+        resolve();
+      });
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "serve") return serve(rest);
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  process.stderr.write(`sgplane: unknown command "${command}"\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`sgplane: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,236 @@
+// Schema-driven typed access to the parameter bag (§1.3): Key.N / Key.N.Field / native JSON / JSON-array strings.
+
+import { ApiError, enumValues, type ParamValue } from "@sgplane/spec";
+import { Kind, type TArray, type TObject, type TSchema } from "@sinclair/typebox";
+import type { ParamBag } from "./parse-request.ts";
+
+/** A parameter as found on the wire: its own value and/or flattened children (`Key.0`, `Key.Field`). */
+interface WireNode {
+  value?: ParamValue;
+  children?: Map<string, WireNode>;
+}
+
+type Json = ParamValue;
+
+/** Groups dotted keys into a tree once, so each schema property is found without rescanning the bag. */
+function buildTree(bag: ParamBag): Map<string, WireNode> {
+  const root = new Map<string, WireNode>();
+  for (const key of Object.keys(bag)) {
+    const parts = key.split(".");
+    let level = root;
+    let node: WireNode | undefined;
+    for (const [i, part] of parts.entries()) {
+      node = level.get(part);
+      if (node === undefined) {
+        node = {};
+        level.set(part, node);
+      }
+      if (i < parts.length - 1) {
+        node.children ??= new Map();
+        level = node.children;
+      }
+    }
+    if (node !== undefined) node.value = bag[key] as ParamValue;
+  }
+  return root;
+}
+
+const invalid = (name: string, reason: string) => new ApiError("InvalidParams", { name, reason });
+const isIndex = (k: string) => /^\d{1,9}$/.test(k);
+const isPlaceholder = (k: string) => k === "n" || k === "N";
+
+/** Children that are list elements, in numeric order (gaps allowed); doc placeholders `.n`/`.N` go last. */
+function listChildren(children: Map<string, WireNode>): [string, WireNode][] {
+  const numeric = [...children].filter(([k]) => isIndex(k)).sort((a, b) => Number(a[0]) - Number(b[0]));
+  return [...numeric, ...[...children].filter(([k]) => isPlaceholder(k))];
+}
+
+function isEmptyValue(v: Json | undefined): boolean {
+  return v === undefined || v === null || v === "";
+}
+
+function nodeFromJson(value: Json): WireNode {
+  return { value };
+}
+
+function parseJsonText(name: string, text: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    throw invalid(name, "is not valid JSON");
+  }
+}
+
+function scalarText(name: string, v: Json): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  throw invalid(name, "must be a single value, not a list or object");
+}
+
+function checkString(name: string, schema: TSchema, text: string): string {
+  if (typeof schema.maxLength === "number" && [...text].length > schema.maxLength) {
+    throw invalid(name, `is longer than ${schema.maxLength} characters`);
+  }
+  if (typeof schema.minLength === "number" && [...text].length < schema.minLength) {
+    throw invalid(name, `is shorter than ${schema.minLength} characters`);
+  }
+  const allowed = enumValues(schema);
+  if (allowed !== undefined) {
+    const canonical = allowed.find((e) => e.toLowerCase() === text.toLowerCase());
+    if (canonical === undefined) throw invalid(name, `must be one of ${allowed.join(", ")}`);
+    return canonical;
+  }
+  if (typeof schema.pattern === "string" && !new RegExp(schema.pattern).test(text)) {
+    throw invalid(
+      name,
+      `must be ${typeof schema.format_hint === "string" ? schema.format_hint : `like ${schema.pattern}`}`,
+    );
+  }
+  return text;
+}
+
+function toInteger(name: string, schema: TSchema, v: Json): number {
+  let n: number;
+  if (typeof v === "number") n = v;
+  else if (typeof v === "string" && /^[+-]?\d{1,16}$/.test(v.trim())) n = Number(v.trim());
+  else throw invalid(name, "must be an integer");
+  if (!Number.isSafeInteger(n)) throw invalid(name, "must be an integer");
+  const { minimum, maximum } = schema as { minimum?: number; maximum?: number };
+  if ((minimum !== undefined && n < minimum) || (maximum !== undefined && n > maximum)) {
+    const range = maximum === undefined ? `at least ${minimum}` : `between ${minimum ?? "-∞"} and ${maximum}`;
+    throw invalid(name, `must be ${range}`);
+  }
+  return n;
+}
+
+function toBoolean(name: string, v: Json): boolean {
+  if (typeof v === "boolean") return v;
+  const t = typeof v === "number" ? String(v) : typeof v === "string" ? v.trim().toLowerCase() : "";
+  if (t === "true" || t === "1") return true;
+  if (t === "false" || t === "0") return false;
+  throw invalid(name, "must be true or false");
+}
+
+/** A list-shaped node's elements: flattened children, a native array, a JSON-array string, or one plain value. */
+function elementsOf(name: string, node: WireNode): [string, WireNode][] {
+  if (node.children !== undefined) {
+    const items = listChildren(node.children);
+    if (items.length > 0) return items.map(([k, n]) => [`${name}.${k}`, n]);
+  }
+  let v = node.value;
+  if (typeof v === "string" && v.trimStart().startsWith("[")) v = parseJsonText(name, v);
+  if (Array.isArray(v)) return v.map((item: Json, i: number) => [`${name}.${i}`, nodeFromJson(item)]);
+  if (isEmptyValue(v)) return [];
+  return [[`${name}.0`, nodeFromJson(v as Json)]];
+}
+
+function decodeArray(name: string, schema: TArray, node: WireNode): unknown[] | undefined {
+  const items = elementsOf(name, node);
+  const out: unknown[] = [];
+  const seen = new Set<string>();
+  const scalarItems = schema.items[Kind] !== "Object";
+  for (const [itemName, itemNode] of items) {
+    const value = decodeNode(itemName, schema.items, itemNode);
+    if (value === undefined) continue;
+    if (scalarItems) {
+      const key = String(value);
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    out.push(value);
+  }
+  if (typeof schema.maxItems === "number" && out.length > schema.maxItems) {
+    throw invalid(name, `has more than ${schema.maxItems} elements`);
+  }
+  if (typeof schema.minItems === "number" && out.length < schema.minItems) {
+    throw invalid(name, `needs at least ${schema.minItems} elements`);
+  }
+  return out.length === 0 ? undefined : out;
+}
+
+function decodeObject(name: string, schema: TObject, node: WireNode): Record<string, unknown> | undefined {
+  let fields: Map<string, WireNode> | undefined = node.children;
+  let v = node.value;
+  if (typeof v === "string" && v.trimStart().startsWith("{")) v = parseJsonText(name, v);
+  if (fields === undefined && v !== null && typeof v === "object" && !Array.isArray(v)) {
+    fields = new Map(Object.entries(v).map(([k, x]) => [k, nodeFromJson(x as Json)]));
+  } else if (fields === undefined && !isEmptyValue(v)) {
+    throw invalid(name, "must be an object");
+  }
+  if (fields === undefined) return undefined;
+  return decodeFields(name === "" ? "" : `${name}.`, schema, fields);
+}
+
+function decodeFields(prefix: string, schema: TObject, fields: Map<string, WireNode>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const required = new Set(schema.required ?? []);
+  for (const [prop, propSchema] of Object.entries(schema.properties)) {
+    const node = findField(fields, prop, propSchema);
+    const value = node === undefined ? undefined : decodeNode(`${prefix}${prop}`, propSchema, node);
+    if (value !== undefined) out[prop] = value;
+    else if (required.has(prop)) throw new ApiError("MissingParams", { name: `${prefix}${prop}` });
+  }
+  return out;
+}
+
+/** Exact key first; else a case-insensitive match or a declared alias (VPCID sent as VPCId). */
+function findField(fields: Map<string, WireNode>, prop: string, schema: TSchema): WireNode | undefined {
+  const exact = fields.get(prop);
+  if (exact !== undefined) return exact;
+  const lower = prop.toLowerCase();
+  for (const [k, n] of fields) if (k.toLowerCase() === lower) return n;
+  const aliases = (schema as { aliases?: readonly string[] }).aliases ?? [];
+  for (const alias of aliases) {
+    const n = fields.get(alias);
+    if (n !== undefined) return n;
+  }
+  return undefined;
+}
+
+/** A document parameter (AdminImportState's State): native JSON, or JSON text; validated by its owner. */
+function rawValue(name: string, node: WireNode): unknown {
+  if (node.children !== undefined) throw invalid(name, "must be a JSON object, not flattened keys");
+  const v = node.value;
+  if (typeof v === "string") return v.trim() === "" ? undefined : parseJsonText(name, v);
+  return v ?? undefined;
+}
+
+/** A scalar-typed field sent as a one-element list (`SecGroupId.0=x`) is taken as that element. */
+function scalarOf(name: string, node: WireNode): Json | undefined {
+  if (node.children !== undefined && listChildren(node.children).length > 0 && isEmptyValue(node.value)) {
+    const items = elementsOf(name, node).filter(([, n]) => !isEmptyValue(n.value));
+    if (items.length > 1) throw invalid(name, "takes one value, not a list");
+    return items[0]?.[1].value;
+  }
+  return node.value;
+}
+
+function decodeNode(name: string, schema: TSchema, node: WireNode): unknown {
+  if (schema.wireRaw === true) return rawValue(name, node);
+  switch (schema[Kind]) {
+    case "Array":
+      return decodeArray(name, schema as TArray, node);
+    case "Object":
+      return decodeObject(name, schema as TObject, node);
+    case "Integer": {
+      const v = scalarOf(name, node);
+      return isEmptyValue(v) ? undefined : toInteger(name, schema, v as Json);
+    }
+    case "Boolean": {
+      const v = scalarOf(name, node);
+      return isEmptyValue(v) ? undefined : toBoolean(name, v as Json);
+    }
+    default: {
+      const v = scalarOf(name, node);
+      return isEmptyValue(v) ? undefined : checkString(name, schema, scalarText(name, v as Json));
+    }
+  }
+}
+
+/**
+ * Decodes an action's input from the bag: typed, constrained, enums canonical, lists de-duplicated,
+ * empty values absent. The first problem throws 220 (missing) or 230 (invalid) naming the wire parameter.
+ */
+export function decodeInput(schema: TObject, bag: ParamBag): Record<string, unknown> {
+  return decodeFields("", schema, buildTree(bag));
+}

@@ -1,0 +1,80 @@
+// Turns query string + body into one parameter bag (secgroup-api.md §1.3): form, JSON, or query; body wins on a clash.
+import { ApiError, type ParamValue } from "@sgplane/spec";
+
+/** Parameter name → value, exactly as received (the signature is computed over this). Null prototype. */
+export type ParamBag = Record<string, ParamValue>;
+
+export function newBag(): ParamBag {
+  return Object.create(null) as ParamBag;
+}
+
+function addForm(bag: ParamBag, text: string): void {
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (!(key in bag)) bag[key] = value;
+  }
+}
+
+function bodyIsJson(contentType: string, body: string): boolean {
+  const ct = contentType.toLowerCase();
+  if (ct.includes("json")) return true;
+  if (ct.includes("x-www-form-urlencoded")) return false;
+  return body.trimStart().startsWith("{");
+}
+
+const MAX_JSON_DEPTH = 32;
+
+/** Depth of a parsed JSON value, without recursion (a hostile body may nest thousands of levels). */
+function nestingDepth(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [value, depth] = item;
+    if (value === null || typeof value !== "object") continue;
+    if (depth > max) max = depth;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+function parseJsonObject(body: string): Record<string, ParamValue> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (e) {
+    throw new ApiError("InvalidParams", { name: "body", reason: `not valid JSON (${(e as Error).message})` });
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ApiError("InvalidParams", { name: "body", reason: "a JSON body must be an object" });
+  }
+  if (nestingDepth(parsed) > MAX_JSON_DEPTH) {
+    throw new ApiError("InvalidParams", { name: "body", reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` });
+  }
+  return parsed as Record<string, ParamValue>;
+}
+
+/**
+ * Builds the bag: body parameters first (they win on a clash), then query parameters not already present.
+ * Throws 230 `Params [body] not available` when the body cannot be parsed.
+ */
+export function parseRequest(query: string, contentType: string, body: string): ParamBag {
+  const bag = newBag();
+  if (body.length > 0) {
+    if (bodyIsJson(contentType, body)) {
+      for (const [key, value] of Object.entries(parseJsonObject(body))) bag[key] = value;
+    } else {
+      addForm(bag, body);
+    }
+  }
+  if (query.length > 0) addForm(bag, query);
+  return bag;
+}
+
+/** The bag value of a top-level parameter as text, or undefined when absent or empty. */
+export function bagText(bag: ParamBag, key: string): string | undefined {
+  const v = bag[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string") return v === "" ? undefined : v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return undefined;
+}

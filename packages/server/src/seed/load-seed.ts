@@ -1,0 +1,102 @@
+// Applies a validated seed/state to the store as an idempotent upsert, inside the caller's one transaction.
+import type { seed } from "@sgplane/spec";
+import type { IdSource } from "../handlers/context.ts";
+import type { WriteTx } from "../store/port.ts";
+
+export async function loadSeed(tx: WriteTx, file: seed.SeedFile, ids: IdSource, nowSeconds: number): Promise<void> {
+  if (file.Regions !== undefined) await tx.setRegions(file.Regions);
+  for (const k of file.OperatorKeys ?? []) await tx.upsertOperatorKey(k.PublicKey, k.PrivateKey);
+  for (const c of file.Companies ?? []) await loadCompany(tx, c, ids, nowSeconds);
+}
+
+async function loadCompany(tx: WriteTx, c: seed.SeedCompany, ids: IdSource, nowSeconds: number): Promise<void> {
+  const companyId = c.CompanyId;
+  await tx.upsertCompany({ companyId, name: c.Name });
+  await tx.setQuotas(companyId, c.Quotas ?? {}, c.Policies?.DisassociateNotBound);
+  const hasDefault = c.Projects.some((p) => p.Default === true);
+  for (const [i, p] of c.Projects.entries()) {
+    await tx.upsertProject(companyId, {
+      projectId: p.ProjectId,
+      name: p.Name,
+      isDefault: p.Default ?? (!hasDefault && i === 0),
+    });
+  }
+  for (const u of c.Users ?? []) {
+    await tx.upsertUser(companyId, { name: u.Name, subAccount: u.SubAccount, projects: u.Projects ?? [] });
+    for (const k of u.Keys) await tx.upsertKey(companyId, u.Name, k.PublicKey, k.PrivateKey);
+  }
+  for (const v of c.VPCs ?? []) {
+    await tx.upsertVpc({ vpcId: v.VPCId, companyId, projectId: v.ProjectId, region: v.Region, name: v.Name });
+  }
+  // Parents before children, so a NIC's SuperResourceId always points at a stored row.
+  const resources = [...(c.Resources ?? [])].sort(
+    (a, b) => Number(a.SuperResourceId !== undefined) - Number(b.SuperResourceId !== undefined),
+  );
+  for (const r of resources) {
+    await tx.upsertResource({
+      resourceId: r.ResourceId,
+      companyId,
+      projectId: r.ProjectId,
+      region: r.Region,
+      vpcId: r.VPCId,
+      resourceType: r.ResourceType,
+      name: r.Name,
+      securityMode: r.SecurityMode,
+      privateIp: r.PrivateIp ?? "",
+      zone: r.Zone ?? 0,
+      eip: r.EIP ?? [],
+      superResourceId: r.SuperResourceId ?? "",
+    });
+  }
+  for (const g of c.SecGroups ?? []) await loadSecGroup(tx, companyId, g, ids, nowSeconds);
+  if (c.Bindings !== undefined && c.Bindings.length > 0) {
+    await tx.putBindings(
+      c.Bindings.map((b) => ({ resourceId: b.ResourceId, secGroupId: b.SecGroupId, priority: b.Priority })),
+    );
+  }
+}
+
+async function loadSecGroup(tx: WriteTx, companyId: number, g: seed.SeedSecGroup, ids: IdSource, nowSeconds: number) {
+  await tx.upsertSecGroup({
+    secGroupId: g.SecGroupId,
+    companyId,
+    projectId: g.ProjectId,
+    region: g.Region,
+    vpcId: g.VPCId,
+    name: g.Name,
+    remark: g.Remark ?? "",
+    tag: g.Tag ?? "Default",
+    type: g.Type ?? "user defined",
+    createTime: g.CreateTime ?? nowSeconds,
+  });
+  if (g.Rules === undefined) return;
+  // The seed states the group's whole rule set: replace what is there so reloading is idempotent.
+  const existing = await tx.rulesOf([g.SecGroupId]);
+  const keep = new Set(g.Rules.flatMap((r) => (r.RuleId === undefined ? [] : [r.RuleId])));
+  const stale = existing.filter(
+    (r) => !keep.has(r.ruleId) && !g.Rules?.some((s) => s.RuleId === undefined && sameRule(s, r)),
+  );
+  if (stale.length > 0) await tx.deleteRules(stale.map((r) => r.ruleId));
+  const rows = g.Rules.map((r) => ({
+    ruleId: r.RuleId ?? existing.find((e) => sameRule(r, e))?.ruleId ?? ids.ruleId(),
+    secGroupId: g.SecGroupId,
+    direction: r.Direction,
+    protocolType: r.ProtocolType,
+    dstPort: r.DstPort,
+    ipRange: r.IPRange,
+    priority: r.Priority,
+    ruleAction: r.RuleAction,
+    remark: r.Remark ?? "",
+    ipVersion: r.IPVersion ?? "IPv4",
+  }));
+  const known = new Set(existing.map((e) => e.ruleId));
+  const fresh = rows.filter((r) => !known.has(r.ruleId));
+  const replaced = rows.filter((r) => known.has(r.ruleId));
+  if (replaced.length > 0) await tx.replaceRules(replaced);
+  if (fresh.length > 0) await tx.insertRules(fresh);
+}
+
+/** A seed rule without RuleId matches a stored rule with the same direction and priority. */
+function sameRule(s: seed.SeedRule, r: { direction: string; priority: number }): boolean {
+  return s.Direction === r.direction && s.Priority === r.priority;
+}

@@ -1,0 +1,119 @@
+// End-to-end harness: starts the real `sgplane serve` as a child process on a free port and gives signing clients.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client, type ClientOptions } from "@sgplane/sdk";
+
+export const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+export const EXAMPLE_SEED = fileURLToPath(new URL("../../../examples/seed.json", import.meta.url));
+export const OPERATOR = { publicKey: "test-operator-pub", privateKey: "test-operator-priv" };
+export const DEMO = { publicKey: "demo-public-key", privateKey: "demo-private-key" };
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly dir: string;
+  /** Accumulated stdout+stderr (log lines), for assertions about logging. */
+  output(): string;
+  client(key?: { publicKey: string; privateKey: string }, options?: Partial<ClientOptions>): Client;
+  stop(): Promise<number | null>;
+}
+
+export interface StartOptions {
+  readonly seed?: object | string;
+  readonly db?: string;
+  readonly args?: readonly string[];
+  readonly env?: Record<string, string>;
+}
+
+export function runSgplane(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** Runs sgplane to completion (for start-up failures); returns exit code and output. */
+export function runToExit(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = runSgplane(args);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+}
+
+export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {
+  const dir = await mkdtemp(join(tmpdir(), "sgplane-e2e-"));
+  const args = [
+    "serve",
+    "--port",
+    "0",
+    "--db",
+    options.db ?? "sqlite::memory:",
+    "--operator-key",
+    `${OPERATOR.publicKey}:${OPERATOR.privateKey}`,
+    "--log-level",
+    "info",
+  ];
+  if (options.seed !== undefined) {
+    const seedPath = typeof options.seed === "string" ? options.seed : join(dir, "seed.json");
+    if (typeof options.seed !== "string") await writeFile(seedPath, JSON.stringify(options.seed));
+    args.push("--seed", seedPath);
+  }
+  args.push(...(options.args ?? []));
+  const child = runSgplane(args, options.env);
+  let out = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /sgplane listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    child,
+    dir,
+    output: () => out,
+    client: (key = DEMO, extra = {}) => new Client({ baseUrl: `${url}/`, region: "cn-bj2", ...key, ...extra }),
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      const code = await exited;
+      await rm(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** POSTs raw bytes (for malformed-input tests); returns status, headers and the parsed body. */
+export async function postRaw(url: string, body: string | Uint8Array, contentType: string, path = "/") {
+  const res = await fetch(new URL(path, url), { method: "POST", headers: { "Content-Type": contentType }, body });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json: json as Record<string, unknown> | undefined };
+}

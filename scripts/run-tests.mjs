@@ -27,18 +27,21 @@ const child = spawn(
   ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
-let tail = "";
+// The closing summary ("ℹ tests 12", "ℹ pass 12", ...) may come before a long failure list, so keep those lines.
+const summary = {};
+let partial = "";
 child.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  const lines = (partial + chunk.toString()).split("\n");
+  partial = lines.pop() ?? "";
+  for (const line of lines) {
+    const m = /^(?:ℹ|#) (tests|pass|fail|skipped) (\d+)$/.exec(line.trim());
+    if (m) summary[m[1]] = Number(m[2]);
+  }
 });
 child.on("exit", (code) => {
-  const tests = Number(/tests (\d+)/.exec(tail)?.[1] ?? 0);
-  const pass = Number(/pass (\d+)/.exec(tail)?.[1] ?? 0);
-  const fail = Number(/fail (\d+)/.exec(tail)?.[1] ?? 0);
-  const skipped = Number(/skipped (\d+)/.exec(tail)?.[1] ?? 0);
-  console.log(`${pass} passed, ${fail} failed, ${skipped} skipped`);
-  if (tests === 0) {
+  console.log(`${summary.pass ?? 0} passed, ${summary.fail ?? 0} failed, ${summary.skipped ?? 0} skipped`);
+  if (!summary.tests) {
     console.error("run-tests: zero tests executed — treating as failure");
     process.exit(1);
   }

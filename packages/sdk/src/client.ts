@@ -1,6 +1,7 @@
-// A signing client for the UCloud API: flatten, sign, POST, parse the envelope, raise typed errors.
+// A signing client for the UCloud API: flatten, sign, POST, parse the envelope, raise typed errors, retry what is safe.
 import { type Flat, flatten, type ParamValue, sign } from "@sgplane/spec";
-import { RetCodeError, TransportError } from "./errors.ts";
+import { RetCodeError, TransportError, type TransportErrorKind } from "./errors.ts";
+import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from "./retry.ts";
 
 /**
  * form: Go/Python style (x-www-form-urlencoded, flattened keys); json: JS style (flat JSON, native scalars);
@@ -8,17 +9,28 @@ import { RetCodeError, TransportError } from "./errors.ts";
  */
 export type Encoding = "form" | "json" | "json-nested";
 
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
 export interface ClientOptions {
   readonly baseUrl: string;
   readonly publicKey: string;
   readonly privateKey: string;
   readonly region?: string;
   readonly projectId?: string;
-  /** Per-request timeout; finite by default. */
+  /** Per-attempt timeout; finite by default (30 s) so a dead server cannot hang the caller. */
   readonly timeoutMs?: number;
   readonly encoding?: Encoding;
   /** Also put `?Action=` in the URL, as the Go SDK does. */
   readonly actionInQuery?: boolean;
+  readonly retry?: RetryOptions;
+}
+
+/** Per-call overrides. */
+export interface CallOptions {
+  readonly retry?: RetryOptions;
+  readonly timeoutMs?: number;
+  /** Cancels the call, including any backoff wait; a cancelled call is never retried. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RawResponse {
@@ -29,8 +41,19 @@ export interface RawResponse {
 
 export type Envelope = { Action: string; RetCode: number; Message?: string } & Record<string, unknown>;
 
+export interface CallResult {
+  readonly envelope: Envelope;
+  readonly requestId: string | undefined;
+  readonly attempts: number;
+}
+
 export class Client {
-  constructor(readonly options: ClientOptions) {}
+  readonly retryPolicy: RetryPolicy;
+
+  constructor(readonly options: ClientOptions) {
+    checkTimeout(options.timeoutMs);
+    this.retryPolicy = retryPolicy(options.retry);
+  }
 
   /** The signed parameters for a call (exposed for tests and for debugging signatures). */
   signedParams(action: string, params: Record<string, unknown>): Record<string, ParamValue> {
@@ -48,47 +71,105 @@ export class Client {
     return { ...all, Signature: sign(all, o.privateKey) };
   }
 
-  /** Sends the call and returns whatever envelope came back, without judging RetCode. */
-  async send(action: string, params: Record<string, unknown> = {}): Promise<RawResponse> {
+  /** One attempt: sends the call and returns whatever envelope came back, without judging RetCode. */
+  async send(
+    action: string,
+    params: Record<string, unknown> = {},
+    options: Omit<CallOptions, "retry"> = {},
+  ): Promise<RawResponse> {
     const o = this.options;
+    const timeoutMs = options.timeoutMs ?? o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    checkTimeout(timeoutMs);
     const signed = this.signedParams(action, params);
     const json = o.encoding === "json" || o.encoding === "json-nested";
     const body = json ? JSON.stringify(signed) : new URLSearchParams(toText(signed as Flat)).toString();
     const url = o.actionInQuery ? `${o.baseUrl}?Action=${encodeURIComponent(action)}` : o.baseUrl;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     let res: Response;
+    let text: string;
     try {
       res = await fetch(url, {
         method: "POST",
         headers: { "Content-Type": json ? "application/json" : "application/x-www-form-urlencoded" },
         body,
-        signal: AbortSignal.timeout(o.timeoutMs ?? 30_000),
+        signal,
       });
+      text = await res.text();
     } catch (cause) {
-      throw new TransportError(action, `request failed: ${(cause as Error).message}`, undefined, { cause });
+      const kind: TransportErrorKind = options.signal?.aborted ? "aborted" : timeout.aborted ? "timeout" : "network";
+      const detail = kind === "timeout" ? `no answer within ${timeoutMs} ms` : (cause as Error).message;
+      throw new TransportError(action, `${kind === "network" ? "request failed" : kind}: ${detail}`, undefined, {
+        cause,
+        kind,
+      });
     }
     const requestId = res.headers.get("x-ucloud-request-uuid") ?? undefined;
-    if (res.status >= 400) throw new TransportError(action, `HTTP ${res.status}`, res.status);
+    if (res.status >= 400) {
+      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+      throw new TransportError(action, `HTTP ${res.status}`, res.status, { requestId, retryAfterMs });
+    }
     let parsed: unknown;
     try {
-      parsed = await res.json();
+      parsed = JSON.parse(text);
     } catch (cause) {
-      throw new TransportError(action, "response is not JSON", res.status, { cause });
+      throw new TransportError(action, "response is not JSON", res.status, { cause, kind: "response", requestId });
     }
-    if (parsed === null || typeof parsed !== "object")
-      throw new TransportError(action, "response is not an object", res.status);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+      throw new TransportError(action, "response is not an object", res.status, { kind: "response", requestId });
     return { status: res.status, requestId, body: parsed as Record<string, unknown> };
   }
 
-  /** Calls the action; a RetCode ≠ 0 becomes a RetCodeError. */
+  /** Calls the action with retries; a RetCode ≠ 0 becomes a RetCodeError. Returns the envelope and its metadata. */
+  async execute(action: string, params: Record<string, unknown> = {}, options: CallOptions = {}): Promise<CallResult> {
+    const policy = options.retry === undefined ? this.retryPolicy : retryPolicy(this.options.retry, options.retry);
+    let attempts = 0;
+    return withRetry(
+      action,
+      policy,
+      async () => {
+        attempts++;
+        const { body, requestId, status } = await this.send(action, params, options);
+        const retCode = retCodeOf(body.RetCode);
+        if (retCode === undefined)
+          throw new TransportError(action, "envelope without a numeric RetCode", status, {
+            kind: "response",
+            requestId,
+          });
+        if (retCode !== 0) throw new RetCodeError(action, retCode, String(body.Message ?? ""), requestId);
+        return { envelope: { ...body, RetCode: 0 } as Envelope, requestId, attempts };
+      },
+      options.signal,
+    );
+  }
+
+  /** Calls the action; a RetCode ≠ 0 becomes a RetCodeError. Untyped: for actions outside the catalogue too. */
   async call<T extends object = Record<string, unknown>>(
     action: string,
     params: Record<string, unknown> = {},
+    options: CallOptions = {},
   ): Promise<Envelope & T> {
-    const { body, requestId } = await this.send(action, params);
-    const retCode = body.RetCode;
-    if (typeof retCode !== "number") throw new TransportError(action, "envelope without a numeric RetCode");
-    if (retCode !== 0) throw new RetCodeError(action, retCode, String(body.Message ?? ""), requestId);
-    return body as Envelope & T;
+    return (await this.execute(action, params, options)).envelope as Envelope & T;
+  }
+}
+
+/** UCloud gateways sometimes send RetCode as a numeric string; the Go and Python SDKs accept that, so do we. */
+function retCodeOf(value: unknown): number | undefined {
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  if (typeof value === "string" && /^-?\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function parseRetryAfter(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function checkTimeout(ms: number | undefined): void {
+  if (ms !== undefined && !(Number.isFinite(ms) && ms > 0)) {
+    throw new RangeError(`timeoutMs must be a finite number > 0, got ${ms}`);
   }
 }
 

@@ -1,27 +1,83 @@
 // Typed failures of a call: the server answered RetCode ≠ 0, or no usable answer arrived.
+import { errorCatalogue } from "@sgplane/spec";
 
-/** The API answered with a non-zero RetCode. */
-export class RetCodeError extends Error {
-  constructor(
-    readonly action: string,
-    readonly retCode: number,
-    readonly apiMessage: string,
-    readonly requestId: string | undefined,
-  ) {
-    super(`${action}: RetCode ${retCode}: ${apiMessage}`);
-    this.name = "RetCodeError";
-  }
-}
+/** RetCodes the catalogue marks transient (150 service unavailable, 153 throttled); every other code is deterministic. */
+export const RETRYABLE_RETCODES: ReadonlySet<number> = new Set(
+  Object.values(errorCatalogue)
+    .filter((e) => e.retryable)
+    .map((e) => e.retCode),
+);
 
-/** Network failure, timeout, HTTP status ≥ 400 or a body that is not an envelope. */
-export class TransportError extends Error {
+/** HTTP statuses a gateway uses for "try again" (the Go SDK's list); 500 is not one of them. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+/** Common shape of every SDK failure, so callers can log the action, request id and attempts uniformly. */
+export abstract class SgplaneError extends Error {
+  /** How many attempts were made before giving up (set by the retry loop). */
+  attempts = 1;
+  abstract readonly retryable: boolean;
   constructor(
     readonly action: string,
     message: string,
-    readonly status?: number,
+    readonly requestId: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(`${action}: ${message}`, options);
+    super(message, options);
+  }
+}
+
+/** The API answered with a non-zero RetCode. */
+export class RetCodeError extends SgplaneError {
+  readonly retryable: boolean;
+  constructor(
+    action: string,
+    readonly retCode: number,
+    readonly apiMessage: string,
+    requestId: string | undefined,
+  ) {
+    super(action, `${action}: RetCode ${retCode}: ${apiMessage}`, requestId);
+    this.name = "RetCodeError";
+    this.retryable = RETRYABLE_RETCODES.has(retCode);
+  }
+
+  /** Wire-cased aliases, for code ported from the official SDKs. */
+  get RetCode(): number {
+    return this.retCode;
+  }
+  get Message(): string {
+    return this.apiMessage;
+  }
+}
+
+/** network: no answer; timeout: no answer in time; aborted: the caller cancelled; http: status ≥ 400; response: not an envelope. */
+export type TransportErrorKind = "network" | "timeout" | "aborted" | "http" | "response";
+
+export interface TransportErrorOptions {
+  readonly cause?: unknown;
+  readonly kind?: TransportErrorKind;
+  readonly requestId?: string | undefined;
+  /** From a Retry-After header, honoured by the retry loop. */
+  readonly retryAfterMs?: number | undefined;
+}
+
+/** Network failure, timeout, HTTP status ≥ 400 or a body that is not an envelope. */
+export class TransportError extends SgplaneError {
+  readonly kind: TransportErrorKind;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    action: string,
+    message: string,
+    readonly status?: number,
+    options: TransportErrorOptions = {},
+  ) {
+    super(action, `${action}: ${message}`, options.requestId, { cause: options.cause });
     this.name = "TransportError";
+    this.kind = options.kind ?? (status === undefined ? "network" : "http");
+    this.retryAfterMs = options.retryAfterMs;
+    this.retryable =
+      this.kind === "network" ||
+      this.kind === "timeout" ||
+      (this.kind === "http" && status !== undefined && RETRYABLE_STATUSES.has(status));
   }
 }

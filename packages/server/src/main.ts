@@ -1,13 +1,6 @@
-// The sgplane command: `sgplane serve [options]`.
+// The sgplane command: `sgplane serve [options]` runs the server; every other command is the CLI (@sgplane/cli).
 
-import { StartupError, startApp } from "./app.ts";
 import { ConfigError, parseServeConfig, SERVE_USAGE } from "./config.ts";
-
-const USAGE = `Usage: sgplane <command>
-
-Commands:
-  serve     run the API server (sgplane serve --help)
-`;
 
 async function serve(args: readonly string[]): Promise<number> {
   let config: ReturnType<typeof parseServeConfig>;
@@ -24,6 +17,8 @@ async function serve(args: readonly string[]): Promise<number> {
     process.stdout.write(SERVE_USAGE);
     return 0;
   }
+  // Loaded here, not at the top, so CLI commands never load the store (better-sqlite3) or the HTTP stack.
+  const { StartupError, startApp } = await import("./app.ts");
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
     app = await startApp(config);
@@ -52,12 +47,8 @@ async function serve(args: readonly string[]): Promise<number> {
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "serve") return serve(rest);
-  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
-    process.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  process.stderr.write(`sgplane: unknown command "${command}"\n\n${USAGE}`);
-  return 2;
+  const { runCli } = await import("@sgplane/cli");
+  return runCli(argv);
 }
 
 main(process.argv.slice(2)).then(

@@ -6,5 +6,6 @@ export * from "./fields.ts";
 export * from "./flatten.ts";
 export * as models from "./models.ts";
 export * from "./regions.ts";
+export * from "./schema-info.ts";
 export * as seed from "./seed.ts";
 export * from "./signature.ts";

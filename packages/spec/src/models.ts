@@ -117,7 +117,9 @@ export const PrioritySecGroup = Type.Object(
 const ruleFields = {
   Direction,
   ProtocolType,
-  DstPort,
+  // Optional on the wire: ICMP/ALL rules may leave it empty and Go drops empty strings; the domain requires it
+  // for TCP/UDP (220 Rule.N.DstPort).
+  DstPort: Type.Optional(DstPort),
   IPRange,
   Priority: RulePriority,
   RuleAction,

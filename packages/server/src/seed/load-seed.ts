@@ -57,6 +57,9 @@ async function loadCompany(tx: WriteTx, c: seed.SeedCompany, ids: IdSource, nowS
 }
 
 async function loadSecGroup(tx: WriteTx, companyId: number, g: seed.SeedSecGroup, ids: IdSource, nowSeconds: number) {
+  // Reloading a seed without CreateTime keeps the stored time, so loading twice gives the same state.
+  const scope = { companyId, projectId: g.ProjectId, region: g.Region };
+  const stored = (await tx.secGroupsByIds(scope, [g.SecGroupId]))[0];
   await tx.upsertSecGroup({
     secGroupId: g.SecGroupId,
     companyId,
@@ -67,7 +70,7 @@ async function loadSecGroup(tx: WriteTx, companyId: number, g: seed.SeedSecGroup
     remark: g.Remark ?? "",
     tag: g.Tag ?? "Default",
     type: g.Type ?? "user defined",
-    createTime: g.CreateTime ?? nowSeconds,
+    createTime: g.CreateTime ?? stored?.createTime ?? nowSeconds,
   });
   if (g.Rules === undefined) return;
   // The seed states the group's whole rule set: replace what is there so reloading is idempotent.

@@ -96,6 +96,7 @@ export interface Paged<T> {
 /** Reads, inside a transaction (a consistent snapshot). */
 export interface ReadTx {
   findKey(publicKey: string): Promise<KeyRecord | undefined>;
+  /** The configured region list; UCloud's default list until one is configured. */
   regions(): Promise<readonly string[]>;
   company(companyId: number): Promise<CompanyRow | undefined>;
   companies(): Promise<readonly CompanyRow[]>;

@@ -2,7 +2,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { defineAction } from "../action-spec.ts";
 import { Enum, Id, IdList, Name, NOT_BOUND_POLICIES, SecurityMode, Text } from "../fields.ts";
-import { CompanyId, KeyString, ProjectIdField, Quotas, RegionField, ResourceType, SeedFile } from "../seed.ts";
+import { CompanyId, KeyPair, ProjectIdField, Quotas, RegionField, ResourceType, SeedFile } from "../seed.ts";
 
 const admin = { scope: "operator", mutates: true } as const;
 const NOT_BOUND = Enum(NOT_BOUND_POLICIES, { description: "Policy for unbinding a pair that is not bound." });
@@ -44,10 +44,10 @@ export const AdminCreateKey = defineAction({
     UserName: Text("User the key belongs to (created if new).", 64, { minLength: 1 }),
     SubAccount: Type.Optional(Type.Boolean({ description: "The user is a sub-account (default false)." })),
     Projects: Type.Optional(IdList("Projects a sub-account is granted.")),
-    PublicKey: Type.Optional(KeyString),
-    PrivateKey: Type.Optional(KeyString),
+    // Not PublicKey/PrivateKey: those names are the caller's own credentials on the wire.
+    Keys: Type.Optional(Type.Array(KeyPair, { description: "Key pairs to add (default: one generated pair).", maxItems: 10 })),
   },
-  output: { PublicKey: Type.String(), PrivateKey: Type.String() },
+  output: { Keys: Type.Array(KeyPair, { description: "The user's new key pairs." }) },
   errors: ["CompanyNotFound", "ProjectNotFound", "PermissionDenied"],
 });
 

@@ -41,18 +41,21 @@ export const adminCreateKey: Handler<"AdminCreateKey"> = (input, ctx) =>
   ctx.store.write(async (tx) => {
     await requireCompany(tx, input.CompanyId);
     for (const projectId of input.Projects ?? []) await requireProjectOf(tx, input.CompanyId, projectId);
-    const publicKey = input.PublicKey ?? `${input.UserName}-${ctx.ids.privateKey().slice(0, 16)}`;
-    const privateKey = input.PrivateKey ?? ctx.ids.privateKey();
-    if ((await tx.findKey(publicKey)) !== undefined) {
-      throw new ApiError("InvalidParams", { name: "PublicKey", reason: "is already in use" });
+    const keys = input.Keys ?? [
+      { PublicKey: `${input.UserName}-${ctx.ids.privateKey().slice(0, 16)}`, PrivateKey: ctx.ids.privateKey() },
+    ];
+    for (const [i, k] of keys.entries()) {
+      if ((await tx.findKey(k.PublicKey)) !== undefined) {
+        throw new ApiError("InvalidParams", { name: `Keys.${i}.PublicKey`, reason: "is already in use" });
+      }
     }
     await tx.upsertUser(input.CompanyId, {
       name: input.UserName,
       subAccount: input.SubAccount ?? false,
       projects: input.Projects ?? [],
     });
-    await tx.upsertKey(input.CompanyId, input.UserName, publicKey, privateKey);
-    return { PublicKey: publicKey, PrivateKey: privateKey };
+    for (const k of keys) await tx.upsertKey(input.CompanyId, input.UserName, k.PublicKey, k.PrivateKey);
+    return { Keys: keys };
   });
 
 export const adminSetQuota: Handler<"AdminSetQuota"> = (input, ctx) =>

@@ -1,0 +1,125 @@
+// Help text, every word of it derived from the catalogue: summaries, fields, their meaning and limits.
+import { errorCatalogue, limits, type TObject, type TSchema, typeName } from "@sgplane/spec";
+import { type Command, commands, type FieldFlag, isList, metavar } from "./command-model.ts";
+import { CONNECTION_FLAGS, EXIT, GLOBAL_FLAGS, type GlobalFlag, OPTION_FLAGS } from "./global-flags.ts";
+
+/** `--sec-group-id ID`, `--force`, `--priority-sec-group SecGroupId=…,Priority=…`. */
+export function flagUsage(flag: FieldFlag): string {
+  const value = metavar(flag);
+  return value === "" ? `--${flag.flag}` : `--${flag.flag} ${value}`;
+}
+
+/** required / repeatable / limits, e.g. "required, repeatable, ≤ 5 items, each id". */
+export function flagTraits(flag: FieldFlag): string {
+  const traits = [
+    flag.required ? "required" : "",
+    isList(flag.kind) ? "repeatable" : "",
+    flag.kind === "boolean" ? `--no-${flag.flag} for false` : "",
+    limits(flag.schema),
+  ];
+  return traits.filter((t) => t !== "").join(", ");
+}
+
+export function flagMeaning(flag: FieldFlag): string {
+  const shared = flag.connection === undefined ? "" : " (the same wire key as the connection setting)";
+  return `${flag.schema.description ?? ""}${shared}`;
+}
+
+/** The fields of an object-list item, as `name  type, limits: meaning` lines. */
+export function itemFields(flag: FieldFlag): { name: string; detail: string }[] {
+  if (flag.kind !== "object-list" || flag.item === undefined) return [];
+  const item = flag.item as TObject;
+  const required = new Set(item.required ?? []);
+  return Object.entries(item.properties).map(([name, schema]: [string, TSchema]) => ({
+    name,
+    detail: [typeName(schema).replaceAll("`", "").replaceAll(" \\|", " |"), required.has(name) ? "required" : "", limits(schema)]
+      .filter((t) => t !== "")
+      .join(", ")
+      .concat(schema.description ? `: ${schema.description}` : ""),
+  }));
+}
+
+function wrapLines(text: string, indentBy: number, width = 100): string[] {
+  const words = text.split(/\s+/).filter((w) => w !== "");
+  const lines: string[] = [];
+  let current = "";
+  for (const word of words) {
+    if (current !== "" && indentBy + current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else current = current === "" ? word : `${current} ${word}`;
+  }
+  if (current !== "") lines.push(current);
+  return lines.map((l) => " ".repeat(indentBy) + l);
+}
+
+function scopeLine(command: Command): string {
+  const s = command.spec;
+  return [
+    command.action,
+    s.scope === "operator" ? "operator key" : "company key, in Region/ProjectId",
+    s.mutates ? "mutating" : "read-only",
+    s.retrySafe ? "retried on transient failures" : "never retried automatically (a retry could create twice)",
+    s.requiresProjectId ? "--project-id required" : "",
+  ]
+    .filter((p) => p !== "")
+    .join(" · ");
+}
+
+export function commandHelp(command: Command): string {
+  const out = [`Usage: sgplane ${command.name} [flags]`, "", ...wrapLines(command.spec.summary, 0), "", scopeLine(command)];
+  out.push("", command.flags.length > 0 ? "Flags:" : "No flags besides the common ones.");
+  for (const flag of command.flags) {
+    const traits = flagTraits(flag);
+    out.push(`  ${flagUsage(flag)}${traits ? `  (${traits})` : ""}`, ...wrapLines(flagMeaning(flag), 6));
+    for (const f of itemFields(flag)) out.push(...wrapLines(`${f.name}  ${f.detail}`, 8));
+  }
+  const notes = command.spec.notes ?? [];
+  if (notes.length > 0) out.push("", "Notes:", ...notes.flatMap((n) => wrapLines(`- ${n}`, 2)));
+  const errors = command.spec.errors.map((n) => `${n} (${errorCatalogue[n].retCode})`).join(", ");
+  if (errors) out.push("", "Errors besides the gateway codes:", ...wrapLines(errors, 2));
+  out.push("", "Common flags:", ...globalFlagLines(GLOBAL_FLAGS));
+  return `${out.join("\n")}\n`;
+}
+
+function globalFlagLines(flags: Readonly<Record<string, GlobalFlag>>): string[] {
+  return Object.entries(flags).map(([name, f]) => {
+    const env = CONNECTION_FLAGS[name]?.env;
+    const head = `--${name}${f.metavar ? ` ${f.metavar}` : ""}`;
+    return `  ${head.padEnd(26)}${f.help}${env ? ` [${env}]` : ""}`;
+  });
+}
+
+export function topHelp(): string {
+  const list = (scope: "tenant" | "operator") =>
+    commands
+      .filter((c) => c.spec.scope === scope)
+      .flatMap((c) => wrapLines(c.spec.summary, 32).map((l, i) => (i === 0 ? `  ${c.name.padEnd(30)}${l.trimStart()}` : l)));
+  return `Usage: sgplane <command> [flags]        (sgplane <command> --help for its flags)
+
+A CLI for UCloud's VPC security-group API: sgplane, or UCloud itself with --base-url https://api.ucloud.cn.
+
+Security-group commands (company key):
+${list("tenant").join("\n")}
+
+Operator commands (operator key):
+${list("operator").join("\n")}
+
+Other commands:
+  call <Action> [Key=Value ...]  call any action with wire-style parameters (SecGroupId.0=a, or a key repeated)
+  configure [--profile NAME]    store connection settings in a profile; without settings, show the resolved ones
+  serve                         run the API server (sgplane serve --help)
+
+Connection (a flag wins, then the environment, then the profile; an explicit --profile beats the environment):
+${globalFlagLines(CONNECTION_FLAGS).join("\n")}
+  Profiles live in ~/.sgplane/config.json (or $SGPLANE_CONFIG):
+    {"defaultProfile": "default", "profiles": {"default": {"baseUrl": "...", "publicKey": "...",
+     "privateKey": "...", "region": "cn-bj2", "projectId": "org-..."}}}
+
+Options:
+${globalFlagLines(OPTION_FLAGS).join("\n")}
+
+Exit codes: ${EXIT.ok} success; ${EXIT.retCode} the API answered RetCode ≠ 0 (RetCode and Message on stderr);
+${EXIT.usage} bad command line or configuration; ${EXIT.transport} no usable answer (network, timeout, HTTP error).
+`;
+}

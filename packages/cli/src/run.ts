@@ -1,0 +1,136 @@
+// The `sgplane` CLI: dispatches a subcommand, calls the API through the SDK, prints the answer, picks the exit code.
+import { readFile } from "node:fs/promises";
+import { Client, type Envelope, RetCodeError, TransportError } from "@sgplane/sdk";
+import { findCommand, suggest } from "./command-model.ts";
+import { configureCommand } from "./configure.ts";
+import { EXIT } from "./global-flags.ts";
+import { commandHelp, topHelp } from "./help.ts";
+import { renderHuman, renderJson } from "./output.ts";
+import { completeInput, type GlobalValues, parseActionArgs, parseCallArgs } from "./parse-command.ts";
+import { parseJsonObject, UsageError } from "./parse-values.ts";
+import { configPath, loadConfig, resolveConnection } from "./profile.ts";
+
+export interface CliIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readStdin(): Promise<string>;
+}
+
+export function processIo(): CliIo {
+  return {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    async readStdin() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+  };
+}
+
+/** Runs one command line (without `node` and the script) and resolves to the process exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...args] = argv;
+  let json = args.includes("--json");
+  try {
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      const target = name === "help" && args[0] !== undefined ? findCommand(args[0]) : undefined;
+      io.stdout(target === undefined ? topHelp() : commandHelp(target));
+      return name === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (name === "configure") return await configureCommand(args, io);
+    if (name === "call") {
+      const parsed = parseCallArgs(args);
+      json = parsed.globals.json;
+      if (parsed.globals.help) {
+        io.stdout(topHelp());
+        return EXIT.ok;
+      }
+      const fromFile = await jsonFileInput(parsed.globals, io);
+      const client = await clientFor(parsed.globals, io);
+      const { envelope } = await client.execute(parsed.action, { ...fromFile, ...parsed.params });
+      io.stdout(print(parsed.action, envelope, json));
+      return EXIT.ok;
+    }
+    const command = findCommand(name);
+    if (command === undefined) {
+      const guesses = suggest(name);
+      const hint = guesses.length > 0 ? ` Did you mean ${guesses.join(" or ")}?` : "";
+      throw new UsageError(`unknown command "${name}".${hint} (sgplane --help lists them)`);
+    }
+    const parsed = parseActionArgs(command, args);
+    json = parsed.globals.json;
+    if (parsed.globals.help) {
+      io.stdout(commandHelp(command));
+      return EXIT.ok;
+    }
+    const fromFile = await jsonFileInput(parsed.globals, io);
+    const client = await clientFor(parsed.globals, io);
+    const input = completeInput(command, parsed.input, fromFile, client.options);
+    const { envelope } = await client.execute(command.action, input);
+    io.stdout(print(command.action, envelope, json));
+    return EXIT.ok;
+  } catch (error) {
+    return reportFailure(error, json, io);
+  }
+}
+
+function print(action: string, envelope: Envelope, json: boolean): string {
+  const { Action: _action, RetCode: _retCode, Message: _message, ...output } = envelope;
+  return json ? renderJson(output) : renderHuman(action, output);
+}
+
+async function jsonFileInput(globals: GlobalValues, io: CliIo): Promise<Record<string, unknown> | undefined> {
+  const path = globals.jsonFile;
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = path === "-" ? await io.readStdin() : await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`--json-file ${path}: cannot read (${(error as Error).message})`);
+  }
+  return parseJsonObject(text, `--json-file ${path}`);
+}
+
+async function clientFor(globals: GlobalValues, io: CliIo): Promise<Client> {
+  const path = configPath(io.env);
+  const connection = resolveConnection({
+    flags: globals.connection,
+    profileFlag: globals.profile,
+    env: io.env,
+    config: await loadConfig(path),
+    configPath: path,
+  });
+  return new Client({
+    ...connection,
+    ...(globals.encoding !== undefined && { encoding: globals.encoding }),
+    ...(globals.timeoutMs !== undefined && { timeoutMs: globals.timeoutMs }),
+    ...(globals.maxAttempts !== undefined && { retry: { maxAttempts: globals.maxAttempts } }),
+  });
+}
+
+function reportFailure(error: unknown, json: boolean, io: CliIo): number {
+  if (error instanceof UsageError) {
+    const more = error.command === undefined ? "sgplane --help" : `sgplane ${error.command} --help`;
+    io.stderr(`sgplane: ${error.message}\nSee: ${more}\n`);
+    return EXIT.usage;
+  }
+  if (!(error instanceof RetCodeError || error instanceof TransportError)) throw error;
+  const tries = error.attempts > 1 ? ` (after ${error.attempts} attempts)` : "";
+  if (error instanceof RetCodeError) {
+    io.stderr(
+      json
+        ? `${JSON.stringify({ Action: error.action, RetCode: error.retCode, Message: error.apiMessage, RequestId: error.requestId ?? null })}\n`
+        : `sgplane: ${error.action} failed: RetCode ${error.retCode}: ${error.apiMessage}${tries}\n${error.requestId ? `  request id ${error.requestId}\n` : ""}`,
+    );
+    return EXIT.retCode;
+  }
+  io.stderr(
+    json
+      ? `${JSON.stringify({ Action: error.action, Error: error.kind, Message: error.message, Status: error.status ?? null })}\n`
+      : `sgplane: ${error.message}${tries}\n`,
+  );
+  return EXIT.transport;
+}

@@ -1,0 +1,22 @@
+// AssociateSecGroup (§3.9): bind resources to groups at explicit priorities, all or nothing.
+import { checkAssociateShape, planAssociate } from "../domain/associate.ts";
+import type { PriorityEntry } from "../domain/binding-model.ts";
+import type { Handler } from "./context.ts";
+import { applyBindingPlan, companyOf, loadBindingWorld, lockRows } from "./tenant-load.ts";
+
+export const associateSecGroup: Handler<"AssociateSecGroup"> = async (input, ctx) => {
+  const resourceIds = input.ResourceId;
+  const entries: PriorityEntry[] = input.PrioritySecGroup.map((p) => ({
+    secGroupId: p.SecGroupId,
+    priority: p.Priority,
+  }));
+  checkAssociateShape(resourceIds, entries);
+  const secGroupIds = entries.map((e) => e.secGroupId);
+  return ctx.store.write(async (tx) => {
+    await lockRows(tx, { secGroupIds, resourceIds });
+    const company = await companyOf(tx, ctx.scope);
+    const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds });
+    await applyBindingPlan(tx, planAssociate(world, resourceIds, entries));
+    return {};
+  });
+};

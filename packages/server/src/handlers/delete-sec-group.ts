@@ -1,0 +1,24 @@
+// DeleteSecGroup (§3.3): all listed groups or none; a group still bound to any resource is refused (58207).
+import { ApiError } from "@sgplane/spec";
+import { joinIds } from "../domain/binding-model.ts";
+import { requireNonEmpty } from "../domain/request-shape.ts";
+import type { Handler } from "./context.ts";
+import { lockRows, requireSecGroups } from "./tenant-load.ts";
+
+export const deleteSecGroup: Handler<"DeleteSecGroup"> = async (input, ctx) => {
+  const ids = input.SecGroupId;
+  requireNonEmpty(ids, "SecGroupId");
+  return ctx.store.write(async (tx) => {
+    await lockRows(tx, { secGroupIds: ids });
+    await requireSecGroups(tx, ctx.scope, ids);
+    const bindings = await tx.bindingsOfSecGroups(ids);
+    if (bindings.length > 0) {
+      throw new ApiError("SecGroupInUse", {
+        secGroupId: joinIds(bindings.map((b) => b.secGroupId)),
+        count: new Set(bindings.map((b) => b.resourceId)).size,
+      });
+    }
+    await tx.deleteSecGroups(ids);
+    return {};
+  });
+};

@@ -1,0 +1,27 @@
+// DisassociateSecGroup (§3.12, the seed action): unbind by groups, by resources, or by pairs, all or nothing.
+import { checkDisassociateShape, type DisassociateRequest, planDisassociate } from "../domain/disassociate.ts";
+import type { Handler } from "./context.ts";
+import { applyBindingPlan, companyOf, loadBindingWorld, lockRows } from "./tenant-load.ts";
+
+export const disassociateSecGroup: Handler<"DisassociateSecGroup"> = async (input, ctx) => {
+  const request: DisassociateRequest = {
+    secGroupIds: input.SecGroupId ?? [],
+    resourceIds: input.ResourceId ?? [],
+    force: input.Force ?? false,
+  };
+  checkDisassociateShape(request);
+  const { secGroupIds, resourceIds } = request;
+  return ctx.store.write(async (tx) => {
+    await lockRows(tx, { secGroupIds });
+    // Unbinding a whole group touches every resource bound to it; those resources are locked before their
+    // bindings are read, so two requests cannot each take a different "last but one" group off one resource.
+    const scopedGroups = (await tx.secGroupsByIds(ctx.scope, secGroupIds)).map((g) => g.secGroupId);
+    const bound = scopedGroups.length > 0 ? await tx.bindingsOfSecGroups(scopedGroups) : [];
+    const affected = [...resourceIds, ...bound.map((b) => b.resourceId)];
+    await lockRows(tx, { resourceIds: affected });
+    const company = await companyOf(tx, ctx.scope);
+    const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds: affected });
+    await applyBindingPlan(tx, planDisassociate(world, request, company.notBoundPolicy));
+    return {};
+  });
+};

@@ -1,0 +1,23 @@
+// UpdateSecGroupAssociation (§3.11): on one resource, unbind old groups and bind new ones as one change.
+
+import { checkUpdateAssociationShape, planUpdateAssociation } from "../domain/associate.ts";
+import type { PriorityEntry } from "../domain/binding-model.ts";
+import type { Handler } from "./context.ts";
+import { applyBindingPlan, companyOf, loadBindingWorld, lockRows } from "./tenant-load.ts";
+
+export const updateSecGroupAssociation: Handler<"UpdateSecGroupAssociation"> = async (input, ctx) => {
+  const { ResourceId: resourceId, OldSecGroupId: oldIds } = input;
+  const entries: PriorityEntry[] = input.NewPrioritySecGroup.map((p) => ({
+    secGroupId: p.SecGroupId,
+    priority: p.Priority,
+  }));
+  checkUpdateAssociationShape(oldIds, entries);
+  const secGroupIds = [...oldIds, ...entries.map((e) => e.secGroupId)];
+  return ctx.store.write(async (tx) => {
+    await lockRows(tx, { secGroupIds, resourceIds: [resourceId] });
+    const company = await companyOf(tx, ctx.scope);
+    const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds: [resourceId] });
+    await applyBindingPlan(tx, planUpdateAssociation(world, resourceId, oldIds, entries));
+    return {};
+  });
+};

@@ -1,0 +1,186 @@
+// Contract: bindings, and the illegal binding states the database itself must refuse.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import type { BindingRow, WriteTx } from "../port.ts";
+import { type ContractContext, rejectsWith } from "./context.ts";
+import { A, B, group, PAGE, resource } from "./world.ts";
+
+const bind = (resourceId: string, secGroupId: string, priority: number): BindingRow => ({
+  resourceId,
+  secGroupId,
+  priority,
+});
+
+const pairs = (rows: readonly BindingRow[]) => rows.map((b) => `${b.resourceId}/${b.secGroupId}@${b.priority}`);
+
+export function bindingTests(t: ContractContext): void {
+  const bindAll = (rows: readonly BindingRow[]) => t.store().write((tx) => tx.putBindings(rows));
+
+  it("bindings: put, read by resource / group in bind order, list in scope with paging, counts", async () => {
+    await bindAll([bind("uhost-a2", "secgroup-a1", 1), bind("uhost-a1", "secgroup-a2", 1)]);
+    await bindAll([bind("uhost-a1", "secgroup-a1", 2)]);
+    await t.store().write((tx) => tx.putBindings([bind("uhost-b1", "secgroup-b1", 3)]));
+    assert.deepEqual(pairs(await t.store().read((tx) => tx.bindingsOfResources(["uhost-a1", "uhost-a2"]))), [
+      "uhost-a2/secgroup-a1@1",
+      "uhost-a1/secgroup-a2@1",
+      "uhost-a1/secgroup-a1@2",
+    ]);
+    assert.deepEqual(pairs(await t.store().read((tx) => tx.bindingsOfSecGroups(["secgroup-a1"]))), [
+      "uhost-a2/secgroup-a1@1",
+      "uhost-a1/secgroup-a1@2",
+    ]);
+    const all = await t.store().read((tx) => tx.listBindings(A, undefined, PAGE));
+    assert.equal(all.total, 3);
+    assert.deepEqual(pairs(all.rows), ["uhost-a2/secgroup-a1@1", "uhost-a1/secgroup-a2@1", "uhost-a1/secgroup-a1@2"]);
+    const one = await t.store().read((tx) => tx.listBindings(A, "secgroup-a1", { offset: 1, limit: 5 }));
+    assert.deepEqual(one, { rows: [bind("uhost-a1", "secgroup-a1", 2)], total: 2 });
+    const counts = await t.store().read((tx) => tx.countBindingsOfSecGroups(["secgroup-a1", "secgroup-a3"]));
+    assert.deepEqual(
+      [...counts],
+      [
+        ["secgroup-a1", 2],
+        ["secgroup-a3", 0],
+      ],
+    );
+  });
+
+  it("bindings: putBindings moves priorities as a set (swap) and keeps bind order; delete is idempotent", async () => {
+    await bindAll([bind("uhost-a1", "secgroup-a1", 1), bind("uhost-a1", "secgroup-a2", 2)]);
+    await bindAll([bind("uhost-a1", "secgroup-a1", 2), bind("uhost-a1", "secgroup-a2", 1)]);
+    assert.deepEqual(pairs(await t.store().read((tx) => tx.bindingsOfResources(["uhost-a1"]))), [
+      "uhost-a1/secgroup-a1@2",
+      "uhost-a1/secgroup-a2@1",
+    ]);
+    // Shift everything down and put a new group on top (AssociateSecGroupDynamic's shape).
+    await bindAll([
+      bind("uhost-a1", "secgroup-a3", 1),
+      bind("uhost-a1", "secgroup-a2", 2),
+      bind("uhost-a1", "secgroup-a1", 3),
+    ]);
+    assert.deepEqual(pairs(await t.store().read((tx) => tx.bindingsOfResources(["uhost-a1"]))), [
+      "uhost-a1/secgroup-a1@3",
+      "uhost-a1/secgroup-a2@2",
+      "uhost-a1/secgroup-a3@1",
+    ]);
+    await t.store().write((tx) =>
+      tx.deleteBindings([
+        { resourceId: "uhost-a1", secGroupId: "secgroup-a2" },
+        { resourceId: "uhost-a1", secGroupId: "secgroup-a4" },
+      ]),
+    );
+    assert.deepEqual(pairs(await t.store().read((tx) => tx.bindingsOfResources(["uhost-a1"]))), [
+      "uhost-a1/secgroup-a1@3",
+      "uhost-a1/secgroup-a3@1",
+    ]);
+  });
+
+  it("bindings: the database rejects a second group at one priority, priorities outside 1-5, duplicates", async () => {
+    await bindAll([bind("uhost-a1", "secgroup-a1", 1)]);
+    await rejectsWith(bindAll([bind("uhost-a1", "secgroup-a2", 1)]), "unique");
+    await rejectsWith(bindAll([bind("uhost-a1", "secgroup-a2", 6)]), "check");
+    await rejectsWith(bindAll([bind("uhost-a1", "secgroup-a2", 0)]), "check");
+    await rejectsWith(bindAll([bind("uhost-a2", "secgroup-a2", 1), bind("uhost-a2", "secgroup-a2", 2)]), "unique");
+    // A swap that leaves a clash with an unmoved binding is refused as a whole.
+    await bindAll([bind("uhost-a1", "secgroup-a2", 2)]);
+    await rejectsWith(bindAll([bind("uhost-a1", "secgroup-a2", 3), bind("uhost-a1", "secgroup-a3", 1)]), "unique");
+    assert.deepEqual(pairs(await t.store().read((tx) => tx.bindingsOfResources(["uhost-a1", "uhost-a2"]))), [
+      "uhost-a1/secgroup-a1@1",
+      "uhost-a1/secgroup-a2@2",
+    ]);
+  });
+
+  it("bindings: at most 5 groups per resource follows from the constraints", async () => {
+    await t.store().write(async (tx) => {
+      for (let i = 5; i <= 7; i++) await tx.insertSecGroup(group(`secgroup-a${i}`, A, "uvnet-a1"));
+    });
+    const ids = ["secgroup-a1", "secgroup-a2", "secgroup-a3", "secgroup-a5", "secgroup-a6"];
+    await bindAll(ids.map((g, i) => bind("uhost-a1", g, i + 1)));
+    for (const p of [1, 2, 3, 4, 5, 6])
+      await rejectsWith(bindAll([bind("uhost-a1", "secgroup-a7", p)]), p > 5 ? "check" : "unique");
+  });
+
+  it("bindings: foreign keys refuse missing rows, another VPC, and deleting what is bound", async () => {
+    await rejectsWith(bindAll([bind("uhost-nope", "secgroup-a1", 1)]), "foreign-key");
+    await rejectsWith(bindAll([bind("uhost-a1", "secgroup-nope", 1)]), "foreign-key");
+    await rejectsWith(bindAll([bind("uhost-a4", "secgroup-a1", 1)]), "foreign-key");
+    await rejectsWith(bindAll([bind("uhost-b1", "secgroup-a1", 1)]), "foreign-key");
+    await bindAll([bind("uhost-a1", "secgroup-a1", 1)]);
+    await rejectsWith(
+      t.store().write((tx) => tx.deleteSecGroups(["secgroup-a1"])),
+      "foreign-key",
+    );
+    await rejectsWith(
+      t.store().write((tx) => tx.deleteResource("uhost-a1")),
+      "foreign-key",
+    );
+    // Moving a bound resource to another VPC would break "same VPC": refused too.
+    await rejectsWith(
+      t.store().write((tx) => tx.upsertResource(resource("uhost-a1", A, "uvnet-a2"))),
+      "foreign-key",
+    );
+    const unbindThenDelete = async (tx: WriteTx) => {
+      await tx.deleteBindings([{ resourceId: "uhost-a1", secGroupId: "secgroup-a1" }]);
+      await tx.deleteSecGroups(["secgroup-a1"]);
+      await tx.deleteResource("uhost-a1");
+    };
+    await t.store().write(unbindThenDelete);
+    assert.equal(await t.store().read((tx) => tx.resourceById("uhost-a1")), undefined);
+  });
+
+  it("scope: company B (or another project / region of A) sees none of A's rows through scoped methods", async () => {
+    await bindAll([bind("uhost-a1", "secgroup-a1", 1)]);
+    const aIds = { groups: ["secgroup-a1", "secgroup-a2"], resources: ["uhost-a1", "uhost-a2"] };
+    for (const other of [B, { ...A, projectId: "org-a2" }, { ...A, region: "cn-sh2" }]) {
+      await t.store().read(async (tx) => {
+        assert.equal(await tx.vpc(other, "uvnet-a1"), undefined);
+        assert.deepEqual(await tx.secGroupsByIds(other, aIds.groups), []);
+        assert.deepEqual(await tx.resourcesByIds(other, aIds.resources), []);
+        const groups = await tx.listSecGroups(other, { vpcId: "uvnet-a1" }, PAGE);
+        assert.deepEqual(groups, { rows: [], total: 0 });
+        const resources = await tx.listResources(other, { vpcId: "uvnet-a1" }, PAGE);
+        assert.deepEqual(resources, { rows: [], total: 0 });
+        assert.deepEqual(await tx.listBindings(other, "secgroup-a1", PAGE), { rows: [], total: 0 });
+        const everything = await tx.listBindings(other, undefined, PAGE);
+        assert.ok(everything.rows.every((b) => !b.secGroupId.startsWith("secgroup-a")));
+      });
+    }
+    const bSees = await t.store().read((tx) => tx.listSecGroups(B, {}, PAGE));
+    assert.deepEqual(
+      bSees.rows.map((g) => g.secGroupId),
+      ["secgroup-b1"],
+    );
+  });
+
+  it("resetTenants deletes every company and all in it, keeping regions and operator keys", async () => {
+    await t.store().write(async (tx) => {
+      await tx.upsertOperatorKey("op", "op-priv");
+      await tx.upsertUser(A.companyId, { name: "dev", subAccount: true, projects: ["org-a1"] });
+      await tx.upsertKey(A.companyId, "dev", "dev-pub", "p");
+      await tx.putBindings([bind("uhost-a1", "secgroup-a1", 1)]);
+      await tx.insertRules([
+        {
+          ruleId: "r1",
+          secGroupId: "secgroup-a1",
+          direction: "Ingress",
+          protocolType: "TCP",
+          dstPort: "22",
+          ipRange: "0.0.0.0/0",
+          priority: 1,
+          ruleAction: "Accept",
+          remark: "",
+          ipVersion: "IPv4",
+        },
+      ]);
+    });
+    await t.store().write((tx) => tx.resetTenants());
+    await t.store().read(async (tx) => {
+      assert.deepEqual(await tx.companies(), []);
+      assert.equal(await tx.findKey("dev-pub"), undefined);
+      assert.equal((await tx.findKey("op"))?.operator, true);
+      assert.deepEqual(await tx.regions(), ["cn-bj2", "cn-sh2"]);
+      assert.deepEqual(await tx.bindingsOfResources(["uhost-a1"]), []);
+      assert.deepEqual(await tx.rulesOf(["secgroup-a1"]), []);
+      assert.equal(await tx.resourceById("uhost-a1"), undefined);
+    });
+  });
+}

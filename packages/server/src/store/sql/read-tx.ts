@@ -1,0 +1,280 @@
+// ReadTx over plain SQL: every scoped query filters on company, project and region in SQL, never in code.
+import { DEFAULT_REGIONS, type seed } from "@sgplane/spec";
+import type {
+  BindingRow,
+  CompanyRow,
+  KeyRecord,
+  Page,
+  Paged,
+  ReadTx,
+  ResourceRow,
+  RuleRow,
+  Scope,
+  SecGroupRow,
+  VpcRow,
+} from "../port.ts";
+import type { SqlConn, SqlValue } from "./driver.ts";
+import { bySeq, expandIds, IDS, idChunks } from "./in-list.ts";
+import {
+  BINDING_COLUMNS,
+  type BindingRaw,
+  COMPANY_SELECT,
+  type CompanyRaw,
+  type DbInt,
+  RESOURCE_COLUMNS,
+  type ResourceRaw,
+  RULE_COLUMNS,
+  type RuleRaw,
+  SECGROUP_COLUMNS,
+  type SecGroupRaw,
+  toBinding,
+  toCompany,
+  toResource,
+  toRule,
+  toSecGroup,
+  toVpc,
+  VPC_COLUMNS,
+  type VpcRaw,
+} from "./rows.ts";
+
+const IN_SCOPE = "company_id = ? AND project_id = ? AND region = ?";
+const scopeParams = (s: Scope): SqlValue[] => [s.companyId, s.projectId, s.region];
+
+const Q = {
+  findKey: `SELECT k.private_key, k.company_id, k.user_name, u.sub_account, up.project_id
+    FROM api_keys k
+    LEFT JOIN users u ON u.company_id = k.company_id AND u.name = k.user_name
+    LEFT JOIN user_projects up ON up.company_id = k.company_id AND up.user_name = k.user_name
+    WHERE k.public_key = ? ORDER BY up.position`,
+  regions: "SELECT region FROM regions ORDER BY position",
+  company: `${COMPANY_SELECT} WHERE c.company_id = ?`,
+  companies: `${COMPANY_SELECT} ORDER BY c.seq`,
+  projectsOf: "SELECT project_id, name, is_default FROM projects WHERE company_id = ? ORDER BY is_default DESC, seq",
+  vpc: `SELECT ${VPC_COLUMNS} FROM vpcs WHERE vpc_id = ? AND ${IN_SCOPE}`,
+  vpcsOf: `SELECT ${VPC_COLUMNS} FROM vpcs WHERE company_id = ? ORDER BY seq`,
+  usersOf: "SELECT name, sub_account FROM users WHERE company_id = ? ORDER BY seq",
+  grantsOf: "SELECT user_name, project_id FROM user_projects WHERE company_id = ? ORDER BY position",
+  keysOf: "SELECT user_name, public_key, private_key FROM api_keys WHERE company_id = ? ORDER BY seq",
+
+  secGroupsByIds: `SELECT ${SECGROUP_COLUMNS}, seq FROM secgroups WHERE ${IN_SCOPE} AND secgroup_id IN ${IDS} ORDER BY seq`,
+  listSecGroups: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE ${IN_SCOPE} ORDER BY seq LIMIT ? OFFSET ?`,
+  countListSecGroups: `SELECT COUNT(*) AS n FROM secgroups WHERE ${IN_SCOPE}`,
+  listSecGroupsOfVpc: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE ${IN_SCOPE} AND vpc_id = ?
+    ORDER BY seq LIMIT ? OFFSET ?`,
+  countListSecGroupsOfVpc: `SELECT COUNT(*) AS n FROM secgroups WHERE ${IN_SCOPE} AND vpc_id = ?`,
+  countSecGroups: "SELECT COUNT(*) AS n FROM secgroups WHERE company_id = ?",
+  secGroupsOf: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE company_id = ? ORDER BY seq`,
+  rulesOf: `SELECT ${RULE_COLUMNS}, seq FROM rules WHERE secgroup_id IN ${IDS} ORDER BY seq`,
+
+  resourcesByIds: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE ${IN_SCOPE} AND resource_id IN ${IDS}
+    ORDER BY seq`,
+  resourceById: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE resource_id = ?`,
+  resourcesOf: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE company_id = ? ORDER BY seq`,
+  childResources: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE super_resource_id <> ''
+    AND super_resource_id IN ${IDS} ORDER BY seq`,
+
+  bindingsOfResources: `SELECT ${BINDING_COLUMNS}, b.seq FROM bindings b WHERE b.resource_id IN ${IDS} ORDER BY b.seq`,
+  bindingsOfSecGroups: `SELECT ${BINDING_COLUMNS}, b.seq FROM bindings b WHERE b.secgroup_id IN ${IDS} ORDER BY b.seq`,
+  listBindings: `SELECT ${BINDING_COLUMNS} FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
+    WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? ORDER BY b.seq LIMIT ? OFFSET ?`,
+  countListBindings: `SELECT COUNT(*) AS n FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
+    WHERE g.company_id = ? AND g.project_id = ? AND g.region = ?`,
+  listBindingsOfGroup: `SELECT ${BINDING_COLUMNS} FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
+    WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? AND b.secgroup_id = ? ORDER BY b.seq LIMIT ? OFFSET ?`,
+  countListBindingsOfGroup: `SELECT COUNT(*) AS n FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
+    WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? AND b.secgroup_id = ?`,
+  countBindings: `SELECT secgroup_id, COUNT(*) AS n FROM bindings WHERE secgroup_id IN ${IDS} GROUP BY secgroup_id`,
+} as const;
+
+/** listResources by filter combination (bit 1: VPC, bit 2: type), built once so statement-cache keys are stable. */
+const listResourcesSql = [0, 1, 2, 3].map((bits) => {
+  const where = `${IN_SCOPE}${bits & 1 ? " AND vpc_id = ?" : ""}${bits & 2 ? " AND resource_type = ?" : ""}`;
+  return {
+    list: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE ${where} ORDER BY seq LIMIT ? OFFSET ?`,
+    count: `SELECT COUNT(*) AS n FROM resources WHERE ${where}`,
+  };
+});
+
+type Seq = { seq: DbInt };
+
+export class SqlReadTx implements ReadTx {
+  constructor(protected readonly conn: SqlConn) {}
+
+  /** Runs an `IN ${IDS}` template over any number of ids (scope parameters first); keeps seq order across chunks. */
+  protected async selectIn<R>(template: string, before: readonly SqlValue[], ids: readonly string[]): Promise<R[]> {
+    const chunks = idChunks(ids);
+    const out: R[] = [];
+    for (const chunk of chunks) {
+      out.push(...(await this.conn.all<R>(expandIds(template, chunk.length), [...before, ...chunk])));
+    }
+    return out;
+  }
+
+  protected async selectInBySeq<R extends Seq>(template: string, before: readonly SqlValue[], ids: readonly string[]) {
+    const rows = await this.selectIn<R>(template, before, ids);
+    return ids.length > 1 ? bySeq(rows) : rows;
+  }
+
+  protected async count(sql: string, params: readonly SqlValue[]): Promise<number> {
+    const row = await this.conn.get<{ n: DbInt }>(sql, params);
+    return Number(row?.n ?? 0);
+  }
+
+  async findKey(publicKey: string): Promise<KeyRecord | undefined> {
+    const rows = await this.conn.all<{
+      private_key: string;
+      company_id: DbInt | null;
+      user_name: string | null;
+      sub_account: DbInt | null;
+      project_id: string | null;
+    }>(Q.findKey, [publicKey]);
+    const first = rows[0];
+    if (first === undefined) return undefined;
+    const subAccount = Number(first.sub_account ?? 0) === 1;
+    return {
+      publicKey,
+      privateKey: first.private_key,
+      operator: first.company_id === null,
+      companyId: first.company_id === null ? null : Number(first.company_id),
+      userName: first.user_name,
+      subAccount,
+      // Grants of a main account (if any were stored) do not narrow it: the port promises [] there.
+      projects: subAccount ? rows.flatMap((r) => (r.project_id === null ? [] : [r.project_id])) : [],
+    };
+  }
+
+  async regions(): Promise<readonly string[]> {
+    const rows = await this.conn.all<{ region: string }>(Q.regions);
+    return rows.length > 0 ? rows.map((r) => r.region) : DEFAULT_REGIONS;
+  }
+
+  async company(companyId: number): Promise<CompanyRow | undefined> {
+    const row = await this.conn.get<CompanyRaw>(Q.company, [companyId]);
+    return row === undefined ? undefined : toCompany(row);
+  }
+
+  async companies(): Promise<readonly CompanyRow[]> {
+    return (await this.conn.all<CompanyRaw>(Q.companies)).map(toCompany);
+  }
+
+  async projectsOf(companyId: number): Promise<readonly { projectId: string; name: string; isDefault: boolean }[]> {
+    const rows = await this.conn.all<{ project_id: string; name: string; is_default: DbInt }>(Q.projectsOf, [
+      companyId,
+    ]);
+    return rows.map((r) => ({ projectId: r.project_id, name: r.name, isDefault: Number(r.is_default) === 1 }));
+  }
+
+  async vpc(scope: Scope, vpcId: string): Promise<VpcRow | undefined> {
+    const row = await this.conn.get<VpcRaw>(Q.vpc, [vpcId, ...scopeParams(scope)]);
+    return row === undefined ? undefined : toVpc(row);
+  }
+
+  async vpcsOf(companyId: number): Promise<readonly VpcRow[]> {
+    return (await this.conn.all<VpcRaw>(Q.vpcsOf, [companyId])).map(toVpc);
+  }
+
+  async usersOf(companyId: number): Promise<readonly seed.SeedUser[]> {
+    const users = await this.conn.all<{ name: string; sub_account: DbInt }>(Q.usersOf, [companyId]);
+    const grants = await this.conn.all<{ user_name: string; project_id: string }>(Q.grantsOf, [companyId]);
+    const keys = await this.conn.all<{ user_name: string; public_key: string; private_key: string }>(Q.keysOf, [
+      companyId,
+    ]);
+    return users.map((u) => {
+      const subAccount = Number(u.sub_account) === 1;
+      const projects = grants.filter((g) => g.user_name === u.name).map((g) => g.project_id);
+      const user: seed.SeedUser = {
+        Name: u.name,
+        SubAccount: subAccount,
+        Keys: keys
+          .filter((k) => k.user_name === u.name)
+          .map((k) => ({ PublicKey: k.public_key, PrivateKey: k.private_key })),
+      };
+      return subAccount || projects.length > 0 ? { ...user, Projects: projects } : user;
+    });
+  }
+
+  async secGroupsByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupRow[]> {
+    return (await this.selectInBySeq<SecGroupRaw & Seq>(Q.secGroupsByIds, scopeParams(scope), ids)).map(toSecGroup);
+  }
+
+  async listSecGroups(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupRow>> {
+    const where = filter.vpcId === undefined ? scopeParams(scope) : [...scopeParams(scope), filter.vpcId];
+    const [list, count] =
+      filter.vpcId === undefined
+        ? [Q.listSecGroups, Q.countListSecGroups]
+        : [Q.listSecGroupsOfVpc, Q.countListSecGroupsOfVpc];
+    const rows = await this.conn.all<SecGroupRaw>(list, [...where, page.limit, page.offset]);
+    return { rows: rows.map(toSecGroup), total: await this.count(count, where) };
+  }
+
+  countSecGroups(companyId: number): Promise<number> {
+    return this.count(Q.countSecGroups, [companyId]);
+  }
+
+  async secGroupsOf(companyId: number): Promise<readonly SecGroupRow[]> {
+    return (await this.conn.all<SecGroupRaw>(Q.secGroupsOf, [companyId])).map(toSecGroup);
+  }
+
+  async rulesOf(secGroupIds: readonly string[]): Promise<readonly RuleRow[]> {
+    return (await this.selectInBySeq<RuleRaw & Seq>(Q.rulesOf, [], secGroupIds)).map(toRule);
+  }
+
+  async resourcesByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRow[]> {
+    return (await this.selectInBySeq<ResourceRaw & Seq>(Q.resourcesByIds, scopeParams(scope), ids)).map(toResource);
+  }
+
+  async resourceById(resourceId: string): Promise<ResourceRow | undefined> {
+    const row = await this.conn.get<ResourceRaw>(Q.resourceById, [resourceId]);
+    return row === undefined ? undefined : toResource(row);
+  }
+
+  async listResources(
+    scope: Scope,
+    filter: { vpcId?: string; resourceType?: string },
+    page: Page,
+  ): Promise<Paged<ResourceRow>> {
+    const params = scopeParams(scope);
+    if (filter.vpcId !== undefined) params.push(filter.vpcId);
+    if (filter.resourceType !== undefined) params.push(filter.resourceType);
+    const q = listResourcesSql[(filter.vpcId === undefined ? 0 : 1) + (filter.resourceType === undefined ? 0 : 2)];
+    if (q === undefined) throw new Error("unreachable");
+    const rows = await this.conn.all<ResourceRaw>(q.list, [...params, page.limit, page.offset]);
+    const total = await this.count(q.count, params);
+    return { rows: rows.map(toResource), total };
+  }
+
+  async resourcesOf(companyId: number): Promise<readonly ResourceRow[]> {
+    return (await this.conn.all<ResourceRaw>(Q.resourcesOf, [companyId])).map(toResource);
+  }
+
+  async childResources(superResourceIds: readonly string[]): Promise<readonly ResourceRow[]> {
+    const ids = superResourceIds.filter((id) => id !== "");
+    return (await this.selectInBySeq<ResourceRaw & Seq>(Q.childResources, [], ids)).map(toResource);
+  }
+
+  async bindingsOfResources(resourceIds: readonly string[]): Promise<readonly BindingRow[]> {
+    return (await this.selectInBySeq<BindingRaw & Seq>(Q.bindingsOfResources, [], resourceIds)).map(toBinding);
+  }
+
+  async bindingsOfSecGroups(secGroupIds: readonly string[]): Promise<readonly BindingRow[]> {
+    return (await this.selectInBySeq<BindingRaw & Seq>(Q.bindingsOfSecGroups, [], secGroupIds)).map(toBinding);
+  }
+
+  async listBindings(scope: Scope, secGroupId: string | undefined, page: Page): Promise<Paged<BindingRow>> {
+    const where = secGroupId === undefined ? scopeParams(scope) : [...scopeParams(scope), secGroupId];
+    const [list, count] =
+      secGroupId === undefined
+        ? [Q.listBindings, Q.countListBindings]
+        : [Q.listBindingsOfGroup, Q.countListBindingsOfGroup];
+    const rows = await this.conn.all<BindingRaw>(list, [...where, page.limit, page.offset]);
+    return { rows: rows.map(toBinding), total: await this.count(count, where) };
+  }
+
+  async countBindingsOfSecGroups(secGroupIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    const counts = new Map<string, number>(secGroupIds.map((id) => [id, 0]));
+    for (const r of await this.selectIn<{ secgroup_id: string; n: DbInt }>(Q.countBindings, [], secGroupIds)) {
+      counts.set(r.secgroup_id, Number(r.n));
+    }
+    return counts;
+  }
+}

@@ -1,0 +1,294 @@
+// WriteTx over plain SQL: each method is a few parameterised statements; constraints, not code, guard legality.
+import type { seed } from "@sgplane/spec";
+import { StoreError } from "../errors.ts";
+import type { BindingRow, ResourceRow, RuleRow, SecGroupRow, VpcRow, WriteTx } from "../port.ts";
+import type { SqlConn, SqlDialect, SqlValue } from "./driver.ts";
+import { expandIds, IDS, idChunks } from "./in-list.ts";
+import { SqlReadTx } from "./read-tx.ts";
+import {
+  bool,
+  type DbInt,
+  RESOURCE_COLUMNS,
+  RULE_COLUMNS,
+  resourceParams,
+  ruleParams,
+  SECGROUP_COLUMNS,
+  secGroupParams,
+  VPC_COLUMNS,
+  vpcParams,
+} from "./rows.ts";
+
+const marks = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
+
+function buildWriteSql(d: SqlDialect) {
+  const seq = d.nextSeq.bind(d);
+  // Upserts never move a row to another company: an id owned elsewhere updates nothing and is reported as taken.
+  return {
+    deleteRegions: "DELETE FROM regions",
+    insertRegion: "INSERT INTO regions (region, position) VALUES (?, ?)",
+    upsertOperatorKey: `INSERT INTO api_keys (public_key, private_key, company_id, user_name, seq)
+      VALUES (?, ?, NULL, NULL, ${seq("api_keys")})
+      ON CONFLICT (public_key) DO UPDATE SET private_key = excluded.private_key WHERE api_keys.company_id IS NULL`,
+    upsertCompany: `INSERT INTO companies (company_id, name, seq) VALUES (?, ?, ${seq("companies")})
+      ON CONFLICT (company_id) DO UPDATE SET name = excluded.name`,
+    setQuotas: `UPDATE companies SET
+      sec_groups_per_company = COALESCE(?, sec_groups_per_company),
+      sec_groups_per_resource = COALESCE(?, sec_groups_per_resource),
+      resources_per_sec_group = COALESCE(?, resources_per_sec_group),
+      rules_per_direction = COALESCE(?, rules_per_direction),
+      not_bound_policy = COALESCE(?, not_bound_policy)
+      WHERE company_id = ?`,
+    clearDefaultProject:
+      "UPDATE projects SET is_default = 0 WHERE company_id = ? AND is_default = 1 AND project_id <> ?",
+    upsertProject: `INSERT INTO projects (project_id, company_id, name, is_default, seq)
+      VALUES (?, ?, ?, ?, ${seq("projects")})
+      ON CONFLICT (project_id) DO UPDATE SET name = excluded.name, is_default = excluded.is_default
+      WHERE projects.company_id = excluded.company_id`,
+    upsertUser: `INSERT INTO users (company_id, name, sub_account, seq) VALUES (?, ?, ?, ${seq("users")})
+      ON CONFLICT (company_id, name) DO UPDATE SET sub_account = excluded.sub_account`,
+    deleteGrants: "DELETE FROM user_projects WHERE company_id = ? AND user_name = ?",
+    insertGrant: "INSERT INTO user_projects (company_id, user_name, project_id, position) VALUES (?, ?, ?, ?)",
+    upsertKey: `INSERT INTO api_keys (public_key, private_key, company_id, user_name, seq)
+      VALUES (?, ?, ?, ?, ${seq("api_keys")})
+      ON CONFLICT (public_key) DO UPDATE SET private_key = excluded.private_key
+      WHERE api_keys.company_id = excluded.company_id AND api_keys.user_name = excluded.user_name`,
+    upsertVpc: `INSERT INTO vpcs (${VPC_COLUMNS}, seq) VALUES (${marks(5)}, ${seq("vpcs")})
+      ON CONFLICT (vpc_id) DO UPDATE SET project_id = excluded.project_id, region = excluded.region, name = excluded.name
+      WHERE vpcs.company_id = excluded.company_id`,
+    upsertResource: `INSERT INTO resources (${RESOURCE_COLUMNS}, seq) VALUES (${marks(12)}, ${seq("resources")})
+      ON CONFLICT (resource_id) DO UPDATE SET project_id = excluded.project_id, region = excluded.region,
+        vpc_id = excluded.vpc_id, resource_type = excluded.resource_type, name = excluded.name,
+        security_mode = excluded.security_mode, private_ip = excluded.private_ip, zone = excluded.zone,
+        eip = excluded.eip, super_resource_id = excluded.super_resource_id
+      WHERE resources.company_id = excluded.company_id`,
+    updateResource: `UPDATE resources SET name = COALESCE(?, name), security_mode = COALESCE(?, security_mode),
+      private_ip = COALESCE(?, private_ip), zone = COALESCE(?, zone) WHERE resource_id = ?`,
+    deleteResource: "DELETE FROM resources WHERE resource_id = ?",
+    insertSecGroup: `INSERT INTO secgroups (${SECGROUP_COLUMNS}, seq) VALUES (${marks(10)}, ${seq("secgroups")})`,
+    upsertSecGroup: `INSERT INTO secgroups (${SECGROUP_COLUMNS}, seq) VALUES (${marks(10)}, ${seq("secgroups")})
+      ON CONFLICT (secgroup_id) DO UPDATE SET project_id = excluded.project_id, region = excluded.region,
+        vpc_id = excluded.vpc_id, name = excluded.name, remark = excluded.remark, tag = excluded.tag,
+        type = excluded.type, create_time = excluded.create_time
+      WHERE secgroups.company_id = excluded.company_id`,
+    updateSecGroup: `UPDATE secgroups SET name = COALESCE(?, name), remark = COALESCE(?, remark), tag = COALESCE(?, tag)
+      WHERE secgroup_id = ?`,
+    deleteSecGroups: `DELETE FROM secgroups WHERE secgroup_id IN ${IDS}`,
+    // A NULL seq means "a new row"; a replaced row passes its old seq so creation order survives the rewrite.
+    insertRule: `INSERT INTO rules (${RULE_COLUMNS}, seq) VALUES (${marks(10)}, COALESCE(?, ${seq("rules")}))`,
+    ruleSeqs: `SELECT rule_id, seq FROM rules WHERE rule_id IN ${IDS}`,
+    deleteRules: `DELETE FROM rules WHERE rule_id IN ${IDS}`,
+    bindingOf: "SELECT priority, seq FROM bindings WHERE resource_id = ? AND secgroup_id = ?",
+    deleteBinding: "DELETE FROM bindings WHERE resource_id = ? AND secgroup_id = ?",
+    // vpc_id comes from the group; the composite foreign keys then demand the resource sit in that same VPC.
+    // A missing group yields '' so it fails as a foreign-key violation, like a missing resource.
+    insertBinding: `INSERT INTO bindings (resource_id, secgroup_id, priority, vpc_id, seq)
+      VALUES (?, ?, ?, COALESCE((SELECT vpc_id FROM secgroups WHERE secgroup_id = ?), ''), COALESCE(?, ${seq("bindings")}))`,
+    resetTenants: [
+      "DELETE FROM bindings",
+      "DELETE FROM rules",
+      "DELETE FROM secgroups",
+      "DELETE FROM resources",
+      "DELETE FROM vpcs",
+      "DELETE FROM api_keys WHERE company_id IS NOT NULL",
+      "DELETE FROM user_projects",
+      "DELETE FROM users",
+      "DELETE FROM projects",
+      "DELETE FROM companies",
+    ],
+  } as const;
+}
+
+export type WriteSql = ReturnType<typeof buildWriteSql>;
+
+const built = new WeakMap<SqlDialect, WriteSql>();
+
+/** Statements for one dialect, built once so every call passes the same string (a cheap cache key). */
+export function writeSqlFor(dialect: SqlDialect): WriteSql {
+  let sql = built.get(dialect);
+  if (sql === undefined) {
+    sql = buildWriteSql(dialect);
+    built.set(dialect, sql);
+  }
+  return sql;
+}
+
+export class SqlWriteTx extends SqlReadTx implements WriteTx {
+  constructor(
+    conn: SqlConn,
+    private readonly sql: WriteSql,
+  ) {
+    super(conn);
+  }
+
+  private async runIn(template: string, ids: readonly string[]): Promise<void> {
+    for (const chunk of idChunks(ids)) await this.conn.run(expandIds(template, chunk.length), chunk);
+  }
+
+  /** An upsert whose conflict clause declined to update: the id belongs to someone else. */
+  private async upsert(sql: string, params: readonly SqlValue[], what: string): Promise<void> {
+    const { changes } = await this.conn.run(sql, params);
+    if (changes === 0) throw new StoreError("unique", `${what} already belongs to another owner`);
+  }
+
+  private async update(sql: string, params: readonly SqlValue[], what: string): Promise<void> {
+    const { changes } = await this.conn.run(sql, params);
+    if (changes === 0) throw new StoreError("not-found", `${what} does not exist`);
+  }
+
+  lockResources(resourceIds: readonly string[]): Promise<void> {
+    return this.conn.lockRows("resources", [...new Set(resourceIds)].sort());
+  }
+
+  lockSecGroups(secGroupIds: readonly string[]): Promise<void> {
+    return this.conn.lockRows("secgroups", [...new Set(secGroupIds)].sort());
+  }
+
+  async setRegions(regions: readonly string[]): Promise<void> {
+    await this.conn.run(this.sql.deleteRegions);
+    let position = 0;
+    for (const region of new Set(regions)) await this.conn.run(this.sql.insertRegion, [region, position++]);
+  }
+
+  upsertOperatorKey(publicKey: string, privateKey: string): Promise<void> {
+    return this.upsert(this.sql.upsertOperatorKey, [publicKey, privateKey], `key ${publicKey}`);
+  }
+
+  async upsertCompany(c: { companyId: number; name: string }): Promise<void> {
+    await this.conn.run(this.sql.upsertCompany, [c.companyId, c.name]);
+  }
+
+  setQuotas(companyId: number, quotas: seed.Quotas, notBoundPolicy?: "Ignore" | "Error"): Promise<void> {
+    return this.update(
+      this.sql.setQuotas,
+      [
+        quotas.SecGroupsPerCompany ?? null,
+        quotas.SecGroupsPerResource ?? null,
+        quotas.ResourcesPerSecGroup ?? null,
+        quotas.RulesPerDirection ?? null,
+        notBoundPolicy ?? null,
+        companyId,
+      ],
+      `company ${companyId}`,
+    );
+  }
+
+  async upsertProject(companyId: number, p: { projectId: string; name: string; isDefault: boolean }): Promise<void> {
+    // A new default takes over: the partial unique index allows one default per company.
+    if (p.isDefault) await this.conn.run(this.sql.clearDefaultProject, [companyId, p.projectId]);
+    await this.upsert(
+      this.sql.upsertProject,
+      [p.projectId, companyId, p.name, bool(p.isDefault)],
+      `project ${p.projectId}`,
+    );
+  }
+
+  async upsertUser(
+    companyId: number,
+    u: { name: string; subAccount: boolean; projects: readonly string[] },
+  ): Promise<void> {
+    await this.conn.run(this.sql.upsertUser, [companyId, u.name, bool(u.subAccount)]);
+    await this.conn.run(this.sql.deleteGrants, [companyId, u.name]);
+    let position = 0;
+    for (const projectId of new Set(u.projects)) {
+      await this.conn.run(this.sql.insertGrant, [companyId, u.name, projectId, position++]);
+    }
+  }
+
+  upsertKey(companyId: number, userName: string, publicKey: string, privateKey: string): Promise<void> {
+    return this.upsert(this.sql.upsertKey, [publicKey, privateKey, companyId, userName], `key ${publicKey}`);
+  }
+
+  upsertVpc(v: VpcRow): Promise<void> {
+    return this.upsert(this.sql.upsertVpc, vpcParams(v), `VPC ${v.vpcId}`);
+  }
+
+  upsertResource(r: ResourceRow): Promise<void> {
+    return this.upsert(this.sql.upsertResource, resourceParams(r), `resource ${r.resourceId}`);
+  }
+
+  updateResource(
+    resourceId: string,
+    patch: Partial<Pick<ResourceRow, "name" | "securityMode" | "privateIp" | "zone">>,
+  ): Promise<void> {
+    const { name = null, securityMode = null, privateIp = null, zone = null } = patch;
+    return this.update(
+      this.sql.updateResource,
+      [name, securityMode, privateIp, zone, resourceId],
+      `resource ${resourceId}`,
+    );
+  }
+
+  async deleteResource(resourceId: string): Promise<void> {
+    await this.conn.run(this.sql.deleteResource, [resourceId]);
+  }
+
+  async insertSecGroup(g: SecGroupRow): Promise<void> {
+    await this.conn.run(this.sql.insertSecGroup, secGroupParams(g));
+  }
+
+  upsertSecGroup(g: SecGroupRow): Promise<void> {
+    return this.upsert(this.sql.upsertSecGroup, secGroupParams(g), `security group ${g.secGroupId}`);
+  }
+
+  updateSecGroup(secGroupId: string, patch: Partial<Pick<SecGroupRow, "name" | "remark" | "tag">>): Promise<void> {
+    const { name = null, remark = null, tag = null } = patch;
+    return this.update(this.sql.updateSecGroup, [name, remark, tag, secGroupId], `security group ${secGroupId}`);
+  }
+
+  deleteSecGroups(secGroupIds: readonly string[]): Promise<void> {
+    return this.runIn(this.sql.deleteSecGroups, secGroupIds);
+  }
+
+  async insertRules(rules: readonly RuleRow[]): Promise<void> {
+    for (const r of rules) await this.conn.run(this.sql.insertRule, [...ruleParams(r), null]);
+  }
+
+  async replaceRules(rules: readonly RuleRow[]): Promise<void> {
+    // Delete all, then insert all: two rules swapping priorities never meet the unique index half-way.
+    const ids = rules.map((r) => r.ruleId);
+    const seqs = new Map<string, DbInt>();
+    for (const r of await this.selectIn<{ rule_id: string; seq: DbInt }>(this.sql.ruleSeqs, [], ids)) {
+      seqs.set(r.rule_id, r.seq);
+    }
+    await this.runIn(this.sql.deleteRules, ids);
+    // Re-inserted rows before new ones, for the same reason as in putBindings.
+    const reinsertedFirst = [...rules.filter((r) => seqs.has(r.ruleId)), ...rules.filter((r) => !seqs.has(r.ruleId))];
+    for (const r of reinsertedFirst) {
+      await this.conn.run(this.sql.insertRule, [...ruleParams(r), seqs.get(r.ruleId) ?? null]);
+    }
+  }
+
+  deleteRules(ruleIds: readonly string[]): Promise<void> {
+    return this.runIn(this.sql.deleteRules, ruleIds);
+  }
+
+  async deleteBindings(pairs: readonly Pick<BindingRow, "resourceId" | "secGroupId">[]): Promise<void> {
+    for (const p of pairs) await this.conn.run(this.sql.deleteBinding, [p.resourceId, p.secGroupId]);
+  }
+
+  async putBindings(bindings: readonly BindingRow[]): Promise<void> {
+    // Pairs whose priority changes are deleted first and re-inserted with their old seq (bind order is kept);
+    // unchanged pairs are left alone. Any clash left in the final set is the database's to reject.
+    const changed: { b: BindingRow; seq: DbInt | null }[] = [];
+    for (const b of bindings) {
+      const old = await this.conn.get<{ priority: DbInt; seq: DbInt }>(this.sql.bindingOf, [
+        b.resourceId,
+        b.secGroupId,
+      ]);
+      if (old !== undefined && Number(old.priority) === b.priority) continue;
+      changed.push({ b, seq: old?.seq ?? null });
+    }
+    for (const { b, seq } of changed) {
+      if (seq !== null) await this.conn.run(this.sql.deleteBinding, [b.resourceId, b.secGroupId]);
+    }
+    // Re-inserted rows first: a new row's MAX(seq) + 1 must count them, or it could take one of their numbers.
+    const reinsertedFirst = [...changed.filter((c) => c.seq !== null), ...changed.filter((c) => c.seq === null)];
+    for (const { b, seq } of reinsertedFirst) {
+      await this.conn.run(this.sql.insertBinding, [b.resourceId, b.secGroupId, b.priority, b.secGroupId, seq]);
+    }
+  }
+
+  async resetTenants(): Promise<void> {
+    for (const sql of this.sql.resetTenants) await this.conn.run(sql);
+  }
+}

@@ -1,0 +1,32 @@
+// The store contract: one suite, run against every engine in contract/engines.ts (skips state their reason).
+import { afterEach, beforeEach, describe } from "node:test";
+import { bindingTests } from "./contract/binding-tests.ts";
+import type { ContractContext } from "./contract/context.ts";
+import { ENGINES, type EngineHandle } from "./contract/engines.ts";
+import { inventoryTests } from "./contract/inventory-tests.ts";
+import { tenantTests } from "./contract/tenant-tests.ts";
+import { transactionTests } from "./contract/transaction-tests.ts";
+import { seedWorld } from "./contract/world.ts";
+
+for (const engine of ENGINES) {
+  describe(`store contract: ${engine.name}`, { skip: engine.skip }, () => {
+    let current: EngineHandle | undefined;
+    beforeEach(async () => {
+      current = await engine.open();
+      await seedWorld(current.store);
+    });
+    afterEach(async () => {
+      await current?.dispose();
+      current = undefined;
+    });
+    const handle = (): EngineHandle => {
+      if (current === undefined) throw new Error("no engine open (used outside a test?)");
+      return current;
+    };
+    const ctx: ContractContext = { engine, handle, store: () => handle().store };
+    tenantTests(ctx);
+    inventoryTests(ctx);
+    bindingTests(ctx);
+    transactionTests(ctx);
+  });
+}

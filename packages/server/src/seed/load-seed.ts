@@ -1,5 +1,6 @@
 // Applies a validated seed/state to the store as an idempotent upsert, inside the caller's one transaction.
 import type { seed } from "@sgplane/spec";
+import { normalizeRule } from "../domain/rule-format.ts";
 import type { IdSource } from "../handlers/context.ts";
 import type { WriteTx } from "../store/port.ts";
 
@@ -80,17 +81,23 @@ async function loadSecGroup(tx: WriteTx, companyId: number, g: seed.SeedSecGroup
     (r) => !keep.has(r.ruleId) && !g.Rules?.some((s) => s.RuleId === undefined && sameRule(s, r)),
   );
   if (stale.length > 0) await tx.deleteRules(stale.map((r) => r.ruleId));
-  const rows = g.Rules.map((r) => ({
+  const rows = g.Rules.map((r, i) => ({
+    ...normalizeRule(
+      {
+        direction: r.Direction,
+        protocolType: r.ProtocolType,
+        dstPort: r.DstPort,
+        ipRange: r.IPRange,
+        priority: r.Priority,
+        ruleAction: r.RuleAction,
+        remark: r.Remark,
+        ipVersion: r.IPVersion,
+      },
+      i,
+      g.SecGroupId,
+    ),
     ruleId: r.RuleId ?? existing.find((e) => sameRule(r, e))?.ruleId ?? ids.ruleId(),
     secGroupId: g.SecGroupId,
-    direction: r.Direction,
-    protocolType: r.ProtocolType,
-    dstPort: r.DstPort,
-    ipRange: r.IPRange,
-    priority: r.Priority,
-    ruleAction: r.RuleAction,
-    remark: r.Remark ?? "",
-    ipVersion: r.IPVersion ?? "IPv4",
   }));
   const known = new Set(existing.map((e) => e.ruleId));
   const fresh = rows.filter((r) => !known.has(r.ruleId));

@@ -1,14 +1,17 @@
 // Contract: regions, keys, companies, projects, users and VPCs.
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { DEFAULT_REGIONS } from "@sgplane/spec";
 import { type ContractContext, rejectsWith } from "./context.ts";
 import { A, A_SH, B } from "./world.ts";
 
 export function tenantTests(t: ContractContext): void {
-  it("regions: setRegions replaces the list and keeps its order", async () => {
+  it("regions: setRegions replaces the list and keeps its order; none configured means UCloud's list", async () => {
     assert.deepEqual(await t.store().read((tx) => tx.regions()), ["cn-bj2", "cn-sh2"]);
     await t.store().write((tx) => tx.setRegions(["hk", "cn-bj2", "hk"]));
     assert.deepEqual(await t.store().read((tx) => tx.regions()), ["hk", "cn-bj2"]);
+    await t.store().write((tx) => tx.setRegions([]));
+    assert.deepEqual(await t.store().read((tx) => tx.regions()), DEFAULT_REGIONS);
   });
 
   it("keys: operator, main account and sub-account records; unknown key", async () => {

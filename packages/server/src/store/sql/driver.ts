@@ -39,6 +39,14 @@ export interface SqlDialect {
   nextSeq(table: SeqTable): string;
 }
 
+/**
+ * An engine behind the repository. Notes for the PostgreSQL driver still to come: rewrite `?` to `$n`; `read` is a
+ * REPEATABLE READ READ ONLY transaction, `write` READ COMMITTED plus the row locks below (or SERIALIZABLE with
+ * retry); `nextSeq` is `nextval(pg_get_serial_sequence('<table>', 'seq'))`; `lockRows` is
+ * `SELECT 1 FROM <table> WHERE <id> = ANY($1) ORDER BY <id> FOR UPDATE`; map SQLSTATE 23505/23503/23514/23502 to
+ * StoreError kinds; hold an advisory lock while migrating. A failed statement aborts a PostgreSQL transaction,
+ * so the repository never catches a database error to carry on.
+ */
 export interface SqlDriver {
   readonly dialect: SqlDialect;
   /** A consistent snapshot of committed data. */

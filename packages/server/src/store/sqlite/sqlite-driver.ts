@@ -140,15 +140,21 @@ export class SqliteDriver implements SqlDriver {
     const timeout = options.busyTimeoutMs ?? 5000;
     const writerDb = new Database(path, { timeout });
     try {
-      if (process.env.PS) writerDb.pragma(`page_size = ${process.env.PS}`);
-      if (process.env.CK) writerDb.pragma(`wal_autocheckpoint = ${process.env.CK}`);
+      // Small pages for small rows: a bind/unbind dirties ~5 index pages, and on this kind of disk the WAL bytes
+      // written per commit dominate (measured: 1 KiB pages ≈1.5× the write tx/s of 4 KiB at 1M bindings, reads
+      // unchanged). Takes effect only when the file is created; an existing database keeps its page size.
+      writerDb.pragma("page_size = 1024");
       writerDb.pragma("journal_mode = WAL");
       // NORMAL in WAL mode: a crash cannot corrupt the file; only the last commits before a power loss may roll back.
       writerDb.pragma("synchronous = NORMAL");
+      // Checkpoint (the only fsyncs under NORMAL) every 4 MiB of WAL rather than every 1,000 pages.
+      writerDb.pragma("wal_autocheckpoint = 4096");
+      writerDb.pragma("cache_size = -32768");
       writerDb.pragma("foreign_keys = ON");
       const writer = new Connection(writerDb, "BEGIN IMMEDIATE");
       if (path === ":memory:") return new SqliteDriver(writer, undefined);
       const readerDb = new Database(path, { timeout, readonly: true });
+      readerDb.pragma("cache_size = -32768");
       return new SqliteDriver(writer, new Connection(readerDb, "BEGIN"));
     } catch (e) {
       writerDb.close();

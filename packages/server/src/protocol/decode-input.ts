@@ -195,6 +195,15 @@ function rawValue(name: string, node: WireNode): unknown {
   return v ?? undefined;
 }
 
+/** For a text field that also takes a JSON object: flattened fields or a native object, as JSON text. */
+function objectAsJsonText(node: WireNode): string | undefined {
+  const v = node.value;
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) return JSON.stringify(v);
+  const fields = node.children === undefined ? [] : [...node.children].filter(([k]) => !isIndex(k));
+  if (fields.length === 0 || !isEmptyValue(v)) return undefined;
+  return JSON.stringify(Object.fromEntries(fields.map(([k, n]) => [k, n.value ?? null])));
+}
+
 /** A scalar-typed field sent as a one-element list (`SecGroupId.0=x`) is taken as that element. */
 function scalarOf(name: string, node: WireNode): Json | undefined {
   if (node.children !== undefined && listChildren(node.children).length > 0 && isEmptyValue(node.value)) {
@@ -221,6 +230,10 @@ function decodeNode(name: string, schema: TSchema, node: WireNode): unknown {
       return isEmptyValue(v) ? undefined : toBoolean(name, v as Json);
     }
     default: {
+      if (schema.jsonText === true) {
+        const object = objectAsJsonText(node);
+        if (object !== undefined) return checkString(name, schema, object);
+      }
       const v = scalarOf(name, node);
       return isEmptyValue(v) ? undefined : checkString(name, schema, scalarText(name, v as Json));
     }

@@ -85,7 +85,8 @@ export const SwitchToSecGroup = defineAction({
     ResourceId: Id("The resource."),
     IsRemoveFirewall: Type.Boolean({ description: "Also drop the current firewall." }),
     PrioritySecGroup: Type.Optional(
-      Type.Array(Text("A group id, or JSON {SecGroupId, Priority}.", 256), {
+      // jsonText: flattened PrioritySecGroup.N.SecGroupId/.Priority or a native object arrive as its JSON text.
+      Type.Array(Text("A group id, or JSON {SecGroupId, Priority}.", 256, { jsonText: true }), {
         description: "Groups to bind (priority = position + 1 unless given).",
         maxItems: 5,
       }),

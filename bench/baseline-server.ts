@@ -8,7 +8,10 @@ const server = createServer((req, res) => {
   req.on("end", () => {
     const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
     const body = JSON.stringify({ Action: `${params.Action ?? ""}Response`, RetCode: 0 });
-    res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+    res.writeHead(200, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(body),
+    });
     res.end(body);
   });
 });

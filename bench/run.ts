@@ -1,13 +1,13 @@
 // `npm run bench`: sgplane vs a bare node:http baseline in the same run, per scenario and engine, A/B alternated.
 // Server processes are pinned to core 0 and this load generator to core 1 (taskset), since the machine has 2 cores.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
 import { sign } from "@sgplane/spec";
+import autocannon from "autocannon";
 import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } from "./world.ts";
 
 const { values: opts } = parseArgs({
@@ -92,7 +92,12 @@ async function load(url: string, body: Body, connections = CONNECTIONS): Promise
       },
     ],
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: failures + result.errors };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: failures + result.errors,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -162,7 +167,13 @@ async function serve(db: string): Promise<Proc> {
 const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> = {
   async read(engine, dir) {
     const db = await freshDb(engine, dir, "read");
-    await buildWorld(db, { companies: 1, resourcesPerCompany: 10, groupsPerCompany: 10, rulesPerGroup: 10, groupsPerResource: 1 });
+    await buildWorld(db, {
+      companies: 1,
+      resourcesPerCompany: 10,
+      groupsPerCompany: 10,
+      rulesPerGroup: 10,
+      groupsPerResource: 1,
+    });
     const server = await serve(db);
     const ids: Record<string, string> = { Action: "DescribeSecGroup" };
     for (let g = 0; g < 10; g++) ids[`SecGroupId.${g}`] = groupId(1, g);
@@ -172,7 +183,13 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
   },
   async mutate(engine, dir) {
     const db = await freshDb(engine, dir, "mutate");
-    await buildWorld(db, { companies: 1, resourcesPerCompany: 1000, groupsPerCompany: 2, rulesPerGroup: 2, groupsPerResource: 2 });
+    await buildWorld(db, {
+      companies: 1,
+      resourcesPerCompany: 1000,
+      groupsPerCompany: 2,
+      rulesPerGroup: 2,
+      groupsPerResource: 2,
+    });
     const server = await serve(db);
     let i = 0;
     // Even: unbind the priority-2 group of resource r (it keeps its other one); odd: bind it back.
@@ -195,7 +212,13 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
   async bulk(engine, dir) {
     const db = await freshDb(engine, dir, "bulk");
     // 500 resources with 2 groups each; group 0 is on every resource, group 1 too (priorities 1 and 2).
-    await buildWorld(db, { companies: 1, resourcesPerCompany: 500, groupsPerCompany: 2, rulesPerGroup: 2, groupsPerResource: 2 });
+    await buildWorld(db, {
+      companies: 1,
+      resourcesPerCompany: 500,
+      groupsPerCompany: 2,
+      rulesPerGroup: 2,
+      groupsPerResource: 2,
+    });
     const server = await serve(db);
     const unbind = signedForm(keyOf(1), { Action: "DisassociateSecGroup", "SecGroupId.0": groupId(1, 1) });
     const rebindParams: Record<string, string> = {
@@ -209,7 +232,11 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
     const rebindMs: number[] = [];
     const post = async (body: string, into: number[]) => {
       const t = performance.now();
-      const res = await fetch(server.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+      const res = await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body,
+      });
       const json = (await res.json()) as { RetCode: number; Message?: string };
       into.push(performance.now() - t);
       if (json.RetCode !== 0) throw new Error(`bulk: ${json.RetCode} ${json.Message}`);
@@ -234,8 +261,14 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
   },
   async mixed(engine, dir) {
     for (const [label, shape] of [
-      ["1k bindings", { companies: 250, resourcesPerCompany: 2, groupsPerCompany: 2, rulesPerGroup: 2, groupsPerResource: 2 }],
-      ["1M bindings", { companies: 1000, resourcesPerCompany: 200, groupsPerCompany: 10, rulesPerGroup: 2, groupsPerResource: 5 }],
+      [
+        "1k bindings",
+        { companies: 250, resourcesPerCompany: 2, groupsPerCompany: 2, rulesPerGroup: 2, groupsPerResource: 2 },
+      ],
+      [
+        "1M bindings",
+        { companies: 1000, resourcesPerCompany: 200, groupsPerCompany: 10, rulesPerGroup: 2, groupsPerResource: 5 },
+      ],
     ] as const satisfies readonly (readonly [string, WorldShape])[]) {
       const db = await freshDb(engine, dir, `mixed${label.startsWith("1M") ? "1m" : "1k"}`);
       const seconds = await buildWorld(db, shape);
@@ -248,12 +281,21 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
         const r = (n >>> 3) % shape.resourcesPerCompany;
         const kind = n % 10;
         // 80 % reads, 20 % writes: a write unbinds a resource's last-priority group, the next write binds it back.
-        if (kind < 4) return signedForm(keyOf(c), { Action: "DescribeResourceSecGroup", "ResourceId.0": resourceId(c, r) });
-        if (kind < 8) return signedForm(keyOf(c), { Action: "DescribeSecGroup", "SecGroupId.0": groupId(c, r % shape.groupsPerCompany) });
+        if (kind < 4)
+          return signedForm(keyOf(c), { Action: "DescribeResourceSecGroup", "ResourceId.0": resourceId(c, r) });
+        if (kind < 8)
+          return signedForm(keyOf(c), {
+            Action: "DescribeSecGroup",
+            "SecGroupId.0": groupId(c, r % shape.groupsPerCompany),
+          });
         const p = shape.groupsPerResource;
         const g = groupId(c, (r + p - 1) % shape.groupsPerCompany);
         return kind === 8
-          ? signedForm(keyOf(c), { Action: "DisassociateSecGroup", "SecGroupId.0": g, "ResourceId.0": resourceId(c, r) })
+          ? signedForm(keyOf(c), {
+              Action: "DisassociateSecGroup",
+              "SecGroupId.0": g,
+              "ResourceId.0": resourceId(c, r),
+            })
           : signedForm(keyOf(c), {
               Action: "AssociateSecGroup",
               "ResourceId.0": resourceId(c, r),
@@ -261,7 +303,13 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
               "PrioritySecGroup.0.Priority": String(p),
             });
       };
-      await abRounds(`mixed 80/20, ${shape.companies} companies, ${label}`, engine, server, body, `world built in ${seconds.toFixed(1)} s`);
+      await abRounds(
+        `mixed 80/20, ${shape.companies} companies, ${label}`,
+        engine,
+        server,
+        body,
+        `world built in ${seconds.toFixed(1)} s`,
+      );
       await stop(server);
     }
   },
@@ -272,11 +320,28 @@ async function startupChecks(dir: string): Promise<string[]> {
   const empty = await serve(`sqlite:${join(dir, "empty.db")}`);
   lines.push(`start to listening line, empty SQLite database: ${empty.startSeconds.toFixed(2)} s`);
   await stop(empty);
-  const shape = { companies: 10, resourcesPerCompany: 1000, groupsPerCompany: 5, rulesPerGroup: 2, groupsPerResource: 1 };
+  const shape = {
+    companies: 10,
+    resourcesPerCompany: 1000,
+    groupsPerCompany: 5,
+    rulesPerGroup: 2,
+    groupsPerResource: 1,
+  };
   const seedPath = join(dir, "seed10k.json");
   const companies = Array.from({ length: shape.companies }, (_, i) => companySeed(i + 1, shape));
   await writeFile(seedPath, JSON.stringify({ Regions: ["cn-bj2"], Companies: companies }));
-  const seeded = await startProcess([MAIN, "serve", "--port", "0", "--db", `sqlite:${join(dir, "seed10k.db")}`, "--seed", seedPath, "--log-level", "warn"]);
+  const seeded = await startProcess([
+    MAIN,
+    "serve",
+    "--port",
+    "0",
+    "--db",
+    `sqlite:${join(dir, "seed10k.db")}`,
+    "--seed",
+    seedPath,
+    "--log-level",
+    "warn",
+  ]);
   lines.push(
     `start with --seed of 10,000 resources + 10,000 bindings (validate + load + listen): ${seeded.startSeconds.toFixed(2)} s (empty start ${empty.startSeconds.toFixed(2)} s)`,
   );
@@ -294,8 +359,12 @@ try {
       await scenario(engine, dir);
     }
   }
-  console.log(`\nsgplane bench — ${ROUNDS} alternating rounds × ${DURATION} s, ${CONNECTIONS} connections; server on core 0, load on core 1\n`);
-  console.log("| scenario | engine | req/s | p50 ms | p99 ms | baseline req/s | ratio | server RSS MB | failed | note |");
+  console.log(
+    `\nsgplane bench — ${ROUNDS} alternating rounds × ${DURATION} s, ${CONNECTIONS} connections; server on core 0, load on core 1\n`,
+  );
+  console.log(
+    "| scenario | engine | req/s | p50 ms | p99 ms | baseline req/s | ratio | server RSS MB | failed | note |",
+  );
   console.log("|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const num = (x: number, d = 0) => (x === 0 ? "–" : x.toFixed(d));

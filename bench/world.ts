@@ -41,14 +41,20 @@ export function companySeed(c: number, shape: WorldShape): seed.SeedCompany {
   const bindings: seed.SeedBinding[] = [];
   for (let r = 0; r < shape.resourcesPerCompany; r++) {
     for (let p = 0; p < shape.groupsPerResource; p++) {
-      bindings.push({ ResourceId: resourceId(c, r), SecGroupId: groupId(c, (r + p) % shape.groupsPerCompany), Priority: p + 1 });
+      bindings.push({
+        ResourceId: resourceId(c, r),
+        SecGroupId: groupId(c, (r + p) % shape.groupsPerCompany),
+        Priority: p + 1,
+      });
     }
   }
   return {
     CompanyId: c,
     Name: `bench-${c}`,
     Projects: [{ ProjectId: projectId, Name: "Default", Default: true }],
-    Users: [{ Name: "root", SubAccount: false, Keys: [{ PublicKey: keyOf(c).publicKey, PrivateKey: keyOf(c).privateKey }] }],
+    Users: [
+      { Name: "root", SubAccount: false, Keys: [{ PublicKey: keyOf(c).publicKey, PrivateKey: keyOf(c).privateKey }] },
+    ],
     Quotas: { SecGroupsPerCompany: 1000, ResourcesPerSecGroup: 100000 },
     VPCs: [{ VPCId: vpcId, Region: "cn-bj2", ProjectId: projectId, Name: "bench" }],
     Resources: Array.from({ length: shape.resourcesPerCompany }, (_, r) => ({

@@ -34,7 +34,13 @@ describe("admin actions", () => {
     const key = created.Keys[0];
     assert.ok(key);
     assert.match(key.PrivateKey, /^[0-9a-f]{40}$/);
-    await admin().call("AdminCreateVPC", { CompanyId: 7, VPCId: "uvnet-acme", Region: "cn-bj2", ProjectId: "org-acme01", Name: "main" });
+    await admin().call("AdminCreateVPC", {
+      CompanyId: 7,
+      VPCId: "uvnet-acme",
+      Region: "cn-bj2",
+      ProjectId: "org-acme01",
+      Name: "main",
+    });
     await admin().call("AdminRegisterResource", {
       CompanyId: 7,
       ResourceId: "uhost-acme1",
@@ -47,18 +53,28 @@ describe("admin actions", () => {
       EIP: ["1.2.3.4"],
     });
     const tenant = server.client({ publicKey: key.PublicKey, privateKey: key.PrivateKey });
-    const described = await tenant.call<{ DataSet: { ResourceId: string; PermitAssociate: boolean; ExInfo: { EIP: string[] } }[] }>(
-      "DescribeResourceSecGroup",
-      { ResourceId: ["uhost-acme1"] },
-    );
+    const described = await tenant.call<{
+      DataSet: { ResourceId: string; PermitAssociate: boolean; ExInfo: { EIP: string[] } }[];
+    }>("DescribeResourceSecGroup", { ResourceId: ["uhost-acme1"] });
     assert.equal(described.DataSet[0]?.PermitAssociate, true);
     assert.deepEqual(described.DataSet[0]?.ExInfo.EIP, ["1.2.3.4"]);
   });
 
   it("errors: unknown company 8039, unknown project 292, a key already in use 230", async () => {
-    assert.equal(await retCodeOf(admin().call("AdminCreateProject", { CompanyId: 999, ProjectId: "org-x", Name: "x" })), 8039);
     assert.equal(
-      await retCodeOf(admin().call("AdminCreateVPC", { CompanyId: 7, VPCId: "uvnet-x", Region: "cn-bj2", ProjectId: "org-nope", Name: "x" })),
+      await retCodeOf(admin().call("AdminCreateProject", { CompanyId: 999, ProjectId: "org-x", Name: "x" })),
+      8039,
+    );
+    assert.equal(
+      await retCodeOf(
+        admin().call("AdminCreateVPC", {
+          CompanyId: 7,
+          VPCId: "uvnet-x",
+          Region: "cn-bj2",
+          ProjectId: "org-nope",
+          Name: "x",
+        }),
+      ),
       292,
     );
     const dup = { CompanyId: 7, UserName: "dev", Keys: [{ PublicKey: "dup-key", PrivateKey: "p" }] };
@@ -78,7 +94,10 @@ describe("admin actions", () => {
     const groups = await tenant.call<{ DataSet: { SecGroupId: string }[] }>("DescribeSecGroup", {});
     const group = groups.DataSet[0]?.SecGroupId;
     assert.ok(group);
-    await tenant.call("AssociateSecGroup", { ResourceId: ["uhost-acme1"], PrioritySecGroup: [{ SecGroupId: group, Priority: 1 }] });
+    await tenant.call("AssociateSecGroup", {
+      ResourceId: ["uhost-acme1"],
+      PrioritySecGroup: [{ SecGroupId: group, Priority: 1 }],
+    });
     assert.equal(await retCodeOf(admin().call("AdminDeregisterResource", { ResourceId: "uhost-acme1" })), 58212);
     await admin().call("AdminDeregisterResource", { ResourceId: "uhost-acme1", Force: true });
     assert.equal(await retCodeOf(admin().call("AdminUpdateResource", { ResourceId: "uhost-acme1", Name: "x" })), 8039);

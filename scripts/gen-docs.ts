@@ -1,10 +1,11 @@
 // Writes (or with --check, verifies) the docs generated from the catalogue.
 import { readFileSync, writeFileSync } from "node:fs";
+import { clientDocs } from "../packages/cli/src/docs/generated-docs.ts";
 import { generatedDocs } from "../packages/spec/src/docs/render-docs.ts";
 
 const check = process.argv.includes("--check");
 let stale = 0;
-for (const [path, render] of Object.entries(generatedDocs)) {
+for (const [path, render] of Object.entries({ ...generatedDocs, ...clientDocs })) {
   const text = render();
   let current = "";
   try {

@@ -66,7 +66,11 @@ export const OPTION_FLAGS: Readonly<Record<string, GlobalFlag>> = {
     metavar: "N",
     help: "Tries on transient failures (default 3; 1 turns retrying off). Creates are never retried.",
   },
-  encoding: { type: "string", metavar: "form|json", help: "Request body encoding (default form)." },
+  encoding: {
+    type: "string",
+    metavar: "form|json|json-nested",
+    help: "Request body: form (Go/Python SDK style, default), json (JS SDK style) or json-nested (Go JSON encoder).",
+  },
   help: { type: "boolean", short: "h", help: "Show help." },
 };
 

@@ -25,17 +25,29 @@ export function flagMeaning(flag: FieldFlag): string {
   return `${flag.schema.description ?? ""}${shared}`;
 }
 
-/** The fields of an object-list item, as `name  type, limits: meaning` lines. */
-export function itemFields(flag: FieldFlag): { name: string; detail: string }[] {
+/** typeName() writes Markdown (`Ingress` \| `Egress`); a terminal wants Ingress|Egress. */
+export function plainType(schema: TSchema): string {
+  return typeName(schema).replaceAll("`", "").replaceAll(" \\| ", "|");
+}
+
+export interface ItemField {
+  readonly name: string;
+  /** Type, required, limits: "int, required, 1–5". */
+  readonly traits: string;
+  readonly meaning: string;
+}
+
+/** The fields of an object-list item (Rule, PrioritySecGroup), each with its type, limits and meaning. */
+export function itemFields(flag: FieldFlag): ItemField[] {
   if (flag.kind !== "object-list" || flag.item === undefined) return [];
   const item = flag.item as TObject;
   const required = new Set(item.required ?? []);
   return Object.entries(item.properties).map(([name, schema]: [string, TSchema]) => ({
     name,
-    detail: [typeName(schema).replaceAll("`", "").replaceAll(" \\|", " |"), required.has(name) ? "required" : "", limits(schema)]
+    traits: [plainType(schema), required.has(name) ? "required" : "", limits(schema)]
       .filter((t) => t !== "")
-      .join(", ")
-      .concat(schema.description ? `: ${schema.description}` : ""),
+      .join(", "),
+    meaning: schema.description ?? "",
   }));
 }
 
@@ -66,19 +78,35 @@ function scopeLine(command: Command): string {
     .join(" · ");
 }
 
+/** `sgplane associate-sec-group --resource-id ID... --priority-sec-group SecGroupId=…,Priority=…...`, optional in []. */
+export function synopsis(command: Command): string {
+  const parts = command.flags.map((f) => {
+    const usage = `${flagUsage(f)}${isList(f.kind) ? "..." : ""}`;
+    return f.required ? usage : `[${usage}]`;
+  });
+  return ["sgplane", command.name, ...parts].join(" ");
+}
+
 export function commandHelp(command: Command): string {
-  const out = [`Usage: sgplane ${command.name} [flags]`, "", ...wrapLines(command.spec.summary, 0), "", scopeLine(command)];
+  const out = [
+    ...wrapLines(`Usage: ${synopsis(command)}`, 0).map((l, i) => (i === 0 ? l : `    ${l}`)),
+    "",
+    ...wrapLines(command.spec.summary, 0),
+    "",
+    scopeLine(command),
+  ];
   out.push("", command.flags.length > 0 ? "Flags:" : "No flags besides the common ones.");
   for (const flag of command.flags) {
     const traits = flagTraits(flag);
     out.push(`  ${flagUsage(flag)}${traits ? `  (${traits})` : ""}`, ...wrapLines(flagMeaning(flag), 6));
-    for (const f of itemFields(flag)) out.push(...wrapLines(`${f.name}  ${f.detail}`, 8));
+    for (const f of itemFields(flag)) out.push(...wrapLines(`${f.name} (${f.traits}): ${f.meaning}`, 8));
   }
   const notes = command.spec.notes ?? [];
   if (notes.length > 0) out.push("", "Notes:", ...notes.flatMap((n) => wrapLines(`- ${n}`, 2)));
   const errors = command.spec.errors.map((n) => `${n} (${errorCatalogue[n].retCode})`).join(", ");
   if (errors) out.push("", "Errors besides the gateway codes:", ...wrapLines(errors, 2));
-  out.push("", "Common flags:", ...globalFlagLines(GLOBAL_FLAGS));
+  const common = Object.entries(GLOBAL_FLAGS).map(([name, f]) => `--${name}${f.metavar ? ` ${f.metavar}` : ""}`);
+  out.push("", ...wrapLines(`Common flags (sgplane --help): ${common.join(", ")}`, 0));
   return `${out.join("\n")}\n`;
 }
 
@@ -94,7 +122,9 @@ export function topHelp(): string {
   const list = (scope: "tenant" | "operator") =>
     commands
       .filter((c) => c.spec.scope === scope)
-      .flatMap((c) => wrapLines(c.spec.summary, 32).map((l, i) => (i === 0 ? `  ${c.name.padEnd(30)}${l.trimStart()}` : l)));
+      .flatMap((c) =>
+        wrapLines(c.spec.summary, 32).map((l, i) => (i === 0 ? `  ${c.name.padEnd(30)}${l.trimStart()}` : l)),
+      );
   return `Usage: sgplane <command> [flags]        (sgplane <command> --help for its flags)
 
 A CLI for UCloud's VPC security-group API: sgplane, or UCloud itself with --base-url https://api.ucloud.cn.

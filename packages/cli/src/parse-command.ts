@@ -1,5 +1,6 @@
 // Parses a subcommand's argv (node:util parseArgs) into the action's typed input and the global settings.
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { Encoding } from "@sgplane/sdk";
 import type { TObject } from "@sgplane/spec";
 import { type Command, type FieldFlag, isList } from "./command-model.ts";
 import { CONNECTION_FLAGS, type ConnectionKey, GLOBAL_FLAGS } from "./global-flags.ts";
@@ -12,7 +13,7 @@ export interface GlobalValues {
   readonly jsonFile?: string;
   readonly timeoutMs?: number;
   readonly maxAttempts?: number;
-  readonly encoding?: "form" | "json";
+  readonly encoding?: Encoding;
   readonly help: boolean;
 }
 
@@ -27,6 +28,12 @@ export interface ParsedCall {
   readonly action: string;
   readonly params: Record<string, unknown>;
   readonly globals: GlobalValues;
+}
+
+const ENCODINGS: readonly Encoding[] = ["form", "json", "json-nested"];
+
+function isEncoding(text: string): text is Encoding {
+  return (ENCODINGS as readonly string[]).includes(text);
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -72,8 +79,8 @@ export function globalValues(values: Values, command?: string): GlobalValues {
   const maxAttempts = attempts === undefined ? undefined : parseInteger(attempts, "--max-attempts");
   if (maxAttempts !== undefined && maxAttempts < 1) throw new UsageError("--max-attempts: must be ≥ 1", command);
   const encoding = text(values, "encoding");
-  if (encoding !== undefined && encoding !== "form" && encoding !== "json") {
-    throw new UsageError(`--encoding: expected form or json, got "${encoding}"`, command);
+  if (encoding !== undefined && !isEncoding(encoding)) {
+    throw new UsageError(`--encoding: expected ${ENCODINGS.join(", ")}, got "${encoding}"`, command);
   }
   const profile = text(values, "profile");
   const jsonFile = text(values, "json-file");

@@ -62,13 +62,14 @@ export function parseJsonObject(text: string, label: string): Record<string, unk
 
 /**
  * One item of an object list: `SecGroupId=secgroup-a,Priority=1`, or a JSON object. A comma splits only where
- * a known field name and `=` follow, so values that hold commas themselves (DstPort=80,443) survive.
+ * a field name and `=` follow, so values that hold commas themselves (DstPort=80,443) survive.
  */
 export function parseObjectItem(text: string, item: TObject, label: string): Record<string, unknown> {
   if (text.trim().startsWith("{")) return parseJsonObject(text, label);
   const fields = Object.keys(item.properties);
   const canonical = new Map(fields.map((f) => [f.toLowerCase(), f]));
-  const boundary = new RegExp(`,(?=\\s*(?:${fields.map(escapeRegExp).join("|")})\\s*=)`, "i");
+  // Any `,Name=` starts a new pair (so a misspelt field is reported, not swallowed into the previous value).
+  const boundary = /,(?=\s*[A-Za-z][A-Za-z0-9]*\s*=)/;
   const out: Record<string, unknown> = {};
   for (const part of text.split(boundary)) {
     const eq = part.indexOf("=");
@@ -82,8 +83,4 @@ export function parseObjectItem(text: string, item: TObject, label: string): Rec
   const missing = (item.required ?? []).filter((f) => !(f in out));
   if (missing.length > 0) throw new UsageError(`${label}: missing ${missing.join(", ")}`);
   return out;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

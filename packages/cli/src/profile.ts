@@ -70,7 +70,8 @@ export function parseConfig(text: string, path: string): ConfigFile {
   for (const [name, profile] of Object.entries(profiles)) {
     if (!isObject(profile)) return fail(`profiles.${name}`, "must be an object");
     for (const [key, value] of Object.entries(profile)) {
-      if (!(KEYS as string[]).includes(key)) fail(`profiles.${name}.${key}`, `is not a known field (${KEYS.join(", ")})`);
+      if (!(KEYS as string[]).includes(key))
+        fail(`profiles.${name}.${key}`, `is not a known field (${KEYS.join(", ")})`);
       if (typeof value !== "string") fail(`profiles.${name}.${key}`, "must be a string");
     }
   }

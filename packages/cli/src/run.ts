@@ -1,6 +1,6 @@
 // The `sgplane` CLI: dispatches a subcommand, calls the API through the SDK, prints the answer, picks the exit code.
 import { readFile } from "node:fs/promises";
-import { Client, type Envelope, RetCodeError, TransportError } from "@sgplane/sdk";
+import { Client, type ClientOptions, RetCodeError, TransportError } from "@sgplane/sdk";
 import { findCommand, suggest } from "./command-model.ts";
 import { configureCommand } from "./configure.ts";
 import { EXIT } from "./global-flags.ts";
@@ -48,11 +48,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         io.stdout(topHelp());
         return EXIT.ok;
       }
-      const fromFile = await jsonFileInput(parsed.globals, io);
-      const client = await clientFor(parsed.globals, io);
-      const { envelope } = await client.execute(parsed.action, { ...fromFile, ...parsed.params });
-      io.stdout(print(parsed.action, envelope, json));
-      return EXIT.ok;
+      return await send(parsed.action, parsed.globals, io, (fromFile) => ({ ...fromFile, ...parsed.params }));
     }
     const command = findCommand(name);
     if (command === undefined) {
@@ -66,20 +62,27 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       io.stdout(commandHelp(command));
       return EXIT.ok;
     }
-    const fromFile = await jsonFileInput(parsed.globals, io);
-    const client = await clientFor(parsed.globals, io);
-    const input = completeInput(command, parsed.input, fromFile, client.options);
-    const { envelope } = await client.execute(command.action, input);
-    io.stdout(print(command.action, envelope, json));
-    return EXIT.ok;
+    return await send(command.action, parsed.globals, io, (fromFile, connection) =>
+      completeInput(command, parsed.input, fromFile, connection),
+    );
   } catch (error) {
     return reportFailure(error, json, io);
   }
 }
 
-function print(action: string, envelope: Envelope, json: boolean): string {
+/** Builds the parameters (from --json-file and the command line), calls the action, prints the answer. */
+async function send(
+  action: string,
+  globals: GlobalValues,
+  io: CliIo,
+  params: (fromFile: Record<string, unknown> | undefined, connection: ClientOptions) => Record<string, unknown>,
+): Promise<number> {
+  const fromFile = await jsonFileInput(globals, io);
+  const client = await clientFor(globals, io);
+  const { envelope } = await client.execute(action, params(fromFile, client.options));
   const { Action: _action, RetCode: _retCode, Message: _message, ...output } = envelope;
-  return json ? renderJson(output) : renderHuman(action, output);
+  io.stdout(globals.json ? renderJson(output) : renderHuman(action, output));
+  return EXIT.ok;
 }
 
 async function jsonFileInput(globals: GlobalValues, io: CliIo): Promise<Record<string, unknown> | undefined> {

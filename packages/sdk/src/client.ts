@@ -1,5 +1,5 @@
 // A signing client for the UCloud API: flatten, sign, POST, parse the envelope, raise typed errors, retry what is safe.
-import { type Flat, flatten, type ParamValue, sign } from "@sgplane/spec";
+import { type Flat, findAction, flatten, type ParamValue, sign } from "@sgplane/spec";
 import { RetCodeError, TransportError, type TransportErrorKind } from "./errors.ts";
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from "./retry.ts";
 
@@ -66,8 +66,8 @@ export class Client {
     };
     const all: Record<string, ParamValue> =
       o.encoding === "json-nested"
-        ? ({ ...common, ...params } as Record<string, ParamValue>)
-        : { ...common, ...flatten(params) };
+        ? ({ ...common, ...definedOnly(params) } as Record<string, ParamValue>)
+        : { ...common, ...flatten(rawFieldsAsText(action, params)) };
     return { ...all, Signature: sign(all, o.privateKey) };
   }
 
@@ -151,6 +151,25 @@ export class Client {
   ): Promise<Envelope & T> {
     return (await this.execute(action, params, options)).envelope as Envelope & T;
   }
+}
+
+/** JSON.stringify drops undefined members, so the signature must not see them either. */
+function definedOnly(params: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Fields the catalogue marks `wireRaw` (AdminImportState's State) travel as one JSON text, not as flattened keys,
+ * so the server sees every key of the document (a flat encoding would lose the distinction).
+ */
+function rawFieldsAsText(action: string, params: Record<string, unknown>): Record<string, unknown> {
+  const fields = findAction(action)?.input.properties ?? {};
+  const out = { ...params };
+  for (const [name, schema] of Object.entries(fields)) {
+    const value = out[name];
+    if (schema.wireRaw === true && value !== undefined && typeof value !== "string") out[name] = JSON.stringify(value);
+  }
+  return out;
 }
 
 /** UCloud gateways sometimes send RetCode as a numeric string; the Go and Python SDKs accept that, so do we. */

@@ -33,10 +33,18 @@ interface Proc {
   startSeconds: number;
 }
 
+const children = new Set<ChildProcess>();
+// A failed scenario must not leave servers behind.
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
 function startProcess(args: string[], core = 0): Promise<Proc> {
   const started = performance.now();
   const [cmd, argv] = pinned(core, [process.execPath, "--import", "tsx", ...args]);
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
@@ -218,6 +226,7 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
       groupsPerCompany: 2,
       rulesPerGroup: 2,
       groupsPerResource: 2,
+      rotate: false,
     });
     const server = await serve(db);
     const unbind = signedForm(keyOf(1), { Action: "DisassociateSecGroup", "SecGroupId.0": groupId(1, 1) });

@@ -12,6 +12,8 @@ export interface WorldShape {
   readonly rulesPerGroup: number;
   /** Groups bound to each resource (priorities 1..n), taken round-robin from the company's groups. */
   readonly groupsPerResource: number;
+  /** false: every resource has group p at priority p+1 (the same groups everywhere); default true: rotated. */
+  readonly rotate?: boolean;
 }
 
 export const keyOf = (c: number) => ({ publicKey: `bench-pub-${c}`, privateKey: `bench-priv-${c}` });
@@ -43,7 +45,7 @@ export function companySeed(c: number, shape: WorldShape): seed.SeedCompany {
     for (let p = 0; p < shape.groupsPerResource; p++) {
       bindings.push({
         ResourceId: resourceId(c, r),
-        SecGroupId: groupId(c, (r + p) % shape.groupsPerCompany),
+        SecGroupId: groupId(c, shape.rotate === false ? p : (r + p) % shape.groupsPerCompany),
         Priority: p + 1,
       });
     }

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { type Logger, pino } from "pino";
+import { PrincipalCache } from "./auth/principal-cache.ts";
 import type { ServeConfig } from "./config.ts";
 import { handlerTable } from "./handlers/table.ts";
 import { createMetrics } from "./http/metrics.ts";
@@ -48,7 +49,13 @@ export async function startApp(
 ): Promise<RunningApp> {
   // Validate the seed before touching the database, so an invalid seed loads nothing.
   const seedFile = config.seed === undefined ? undefined : await readSeed(config.seed);
-  const store = await openStore(config.db);
+  let store: Store;
+  try {
+    store = await openStore(config.db);
+  } catch (error) {
+    // Unreachable database, bad URL option, failed migration: one line naming the flag, not a stack trace.
+    throw new StartupError(`--db: ${(error as Error).message}`);
+  }
   try {
     await store.write(async (tx) => {
       if (seedFile !== undefined) await loadSeed(tx, seedFile, randomIds, systemClock.nowSeconds());
@@ -60,6 +67,7 @@ export async function startApp(
   }
   const server = createHttpServer({
     store,
+    principals: new PrincipalCache(store),
     handlers: handlerTable,
     clock: systemClock,
     ids: randomIds,

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sign } from "@sgplane/spec";
+import { PrincipalCache } from "./auth/principal-cache.ts";
 import type { HandlerTable } from "./handlers/context.ts";
 import { randomIds, systemClock } from "./ids.ts";
 import { handleApiRequest } from "./pipeline.ts";
@@ -43,6 +44,7 @@ describe("pipeline", () => {
       request({ Action: "DescribeSecGroup", PublicKey: "pub", Region: "cn-bj2" }),
       {
         store,
+        principals: new PrincipalCache(store),
         clock: systemClock,
         ids: randomIds,
         handlers: handlers(async () => {
@@ -62,6 +64,7 @@ describe("pipeline", () => {
       request({ Action: "DescribeSecGroup", PublicKey: "pub", Region: "cn-bj2", Limit: "5", "SecGroupId.0": "sg-1" }),
       {
         store,
+        principals: new PrincipalCache(store),
         clock: systemClock,
         ids: randomIds,
         handlers: handlers(async (...args: unknown[]) => {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { flatten, type ParamValue, sign } from "@sgplane/spec";
 import fc from "fast-check";
+import { PrincipalCache } from "../src/auth/principal-cache.ts";
 import { handlerTable } from "../src/handlers/table.ts";
 import { handleApiRequest, type PipelineDeps } from "../src/pipeline.ts";
 import { exportState } from "../src/seed/export-state.ts";
@@ -178,6 +179,7 @@ before(async () => {
   let n = 0;
   deps = {
     store,
+    principals: new PrincipalCache(store),
     handlers: handlerTable,
     clock: { nowSeconds: () => 1_750_000_000 },
     ids: { secGroupId: () => `secgroup-pt-new${++n}`, ruleId: () => `rule-pt-${++n}`, privateKey: () => "k" },
@@ -331,6 +333,7 @@ it(`binding actions agree with the reference model over ${RUNS} random sequences
       await store.write(async (tx) => {
         await tx.resetTenants();
         await loadSeed(tx, file, deps.ids, 1_750_000_000);
+        deps.principals.clear();
       });
       let model: Bindings = bindings;
       assert.deepEqual(await storedBindings(), [...bindingList(model), B_BINDING].sort(), "seed loaded");

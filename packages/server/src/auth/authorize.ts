@@ -2,15 +2,12 @@
 import { type ActionSpec, ApiError } from "@sgplane/spec";
 import type { ParamBag } from "../protocol/parse-request.ts";
 import { bagText } from "../protocol/parse-request.ts";
-import type { KeyRecord, ReadTx, Scope } from "../store/port.ts";
+import type { Scope } from "../store/port.ts";
+import type { Principal } from "./principal-cache.ts";
 
 /** Checks the key may call this action; for tenant actions returns the (company, project, region) scope. */
-export async function authorize(
-  spec: ActionSpec,
-  bag: ParamBag,
-  key: KeyRecord,
-  tx: Pick<ReadTx, "regions" | "projectsOf">,
-): Promise<Scope | undefined> {
+export function authorize(spec: ActionSpec, bag: ParamBag, principal: Principal): Scope | undefined {
+  const { key, projects } = principal;
   if (spec.scope === "operator") {
     if (!key.operator) throw new ApiError("PermissionDenied", { reason: `${spec.name} needs an operator key` });
     return undefined;
@@ -20,10 +17,9 @@ export async function authorize(
   }
   const region = bagText(bag, "Region");
   if (region === undefined) throw new ApiError("MissingParams", { name: "Region" });
-  if (!(await tx.regions()).includes(region)) {
+  if (!principal.regions.includes(region)) {
     throw new ApiError("InvalidParams", { name: "Region", reason: `unknown region ${region}` });
   }
-  const projects = await tx.projectsOf(key.companyId);
   const given = bagText(bag, "ProjectId");
   if (given === undefined && (key.subAccount || spec.requiresProjectId === true)) {
     throw new ApiError("MissingParams", { name: "ProjectId" });

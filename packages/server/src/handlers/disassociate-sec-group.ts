@@ -13,11 +13,15 @@ export const disassociateSecGroup: Handler<"DisassociateSecGroup"> = async (inpu
   const { secGroupIds, resourceIds } = request;
   return ctx.store.write(async (tx) => {
     await lockRows(tx, { secGroupIds });
-    // Unbinding a whole group touches every resource bound to it; those resources are locked before their
-    // bindings are read, so two requests cannot each take a different "last but one" group off one resource.
-    const scopedGroups = (await tx.secGroupsByIds(ctx.scope, secGroupIds)).map((g) => g.secGroupId);
-    const bound = scopedGroups.length > 0 ? await tx.bindingsOfSecGroups(scopedGroups) : [];
-    const affected = [...resourceIds, ...bound.map((b) => b.resourceId)];
+    // Unbinding a whole group (no ResourceId) touches every resource bound to it; those resources are locked
+    // before their bindings are read, so two requests cannot each take a different "last but one" group off one
+    // resource. With ResourceId given, only the named resources can change.
+    let affected: readonly string[] = resourceIds;
+    if (resourceIds.length === 0) {
+      const scopedGroups = (await tx.secGroupsByIds(ctx.scope, secGroupIds)).map((g) => g.secGroupId);
+      const bound = scopedGroups.length > 0 ? await tx.bindingsOfSecGroups(scopedGroups) : [];
+      affected = bound.map((b) => b.resourceId);
+    }
     await lockRows(tx, { resourceIds: affected });
     const company = await companyOf(tx, ctx.scope);
     const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds: affected });

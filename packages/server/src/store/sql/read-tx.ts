@@ -39,6 +39,10 @@ import {
 
 const IN_SCOPE = "company_id = ? AND project_id = ? AND region = ?";
 const scopeParams = (s: Scope): SqlValue[] => [s.companyId, s.projectId, s.region];
+const inScope =
+  (s: Scope) =>
+  (row: { companyId: number; projectId: string; region: string }): boolean =>
+    row.companyId === s.companyId && row.projectId === s.projectId && row.region === s.region;
 
 const Q = {
   findKey: `SELECT k.private_key, k.company_id, k.user_name, u.sub_account, up.project_id
@@ -56,7 +60,9 @@ const Q = {
   grantsOf: "SELECT user_name, project_id FROM user_projects WHERE company_id = ? ORDER BY position",
   keysOf: "SELECT user_name, public_key, private_key FROM api_keys WHERE company_id = ? ORDER BY seq",
 
-  secGroupsByIds: `SELECT ${SECGROUP_COLUMNS}, seq FROM secgroups WHERE ${IN_SCOPE} AND secgroup_id IN ${IDS} ORDER BY seq`,
+  // By primary key only; the scope is checked on the few rows found (see inScope), because with the scope in the
+  // WHERE clause SQLite prefers the scope index and walks every row of the project.
+  secGroupsByIds: `SELECT ${SECGROUP_COLUMNS}, seq FROM secgroups WHERE secgroup_id IN ${IDS} ORDER BY seq`,
   listSecGroups: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE ${IN_SCOPE} ORDER BY seq LIMIT ? OFFSET ?`,
   countListSecGroups: `SELECT COUNT(*) AS n FROM secgroups WHERE ${IN_SCOPE}`,
   listSecGroupsOfVpc: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE ${IN_SCOPE} AND vpc_id = ?
@@ -66,8 +72,7 @@ const Q = {
   secGroupsOf: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE company_id = ? ORDER BY seq`,
   rulesOf: `SELECT ${RULE_COLUMNS}, seq FROM rules WHERE secgroup_id IN ${IDS} ORDER BY seq`,
 
-  resourcesByIds: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE ${IN_SCOPE} AND resource_id IN ${IDS}
-    ORDER BY seq`,
+  resourcesByIds: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE resource_id IN ${IDS} ORDER BY seq`,
   resourceById: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE resource_id = ?`,
   resourcesOf: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE company_id = ? ORDER BY seq`,
   childResources: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE super_resource_id <> ''
@@ -194,7 +199,9 @@ export class SqlReadTx implements ReadTx {
   }
 
   async secGroupsByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupRow[]> {
-    return (await this.selectInBySeq<SecGroupRaw & Seq>(Q.secGroupsByIds, scopeParams(scope), ids)).map(toSecGroup);
+    return (await this.selectInBySeq<SecGroupRaw & Seq>(Q.secGroupsByIds, [], ids))
+      .map(toSecGroup)
+      .filter(inScope(scope));
   }
 
   async listSecGroups(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupRow>> {
@@ -220,7 +227,9 @@ export class SqlReadTx implements ReadTx {
   }
 
   async resourcesByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRow[]> {
-    return (await this.selectInBySeq<ResourceRaw & Seq>(Q.resourcesByIds, scopeParams(scope), ids)).map(toResource);
+    return (await this.selectInBySeq<ResourceRaw & Seq>(Q.resourcesByIds, [], ids))
+      .map(toResource)
+      .filter(inScope(scope));
   }
 
   async resourceById(resourceId: string): Promise<ResourceRow | undefined> {

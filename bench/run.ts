@@ -23,7 +23,8 @@ const { values: opts } = parseArgs({
 const ROUNDS = Number(opts.rounds);
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
-const MAIN = new URL("../packages/server/src/main.ts", import.meta.url).pathname;
+// The production build (npm run build), as operators run it.
+const MAIN = new URL("../packages/server/dist/bin/sgplane.mjs", import.meta.url).pathname;
 const BASELINE = new URL("./baseline-server.ts", import.meta.url).pathname;
 const pinned = (core: number, args: string[]) => ["taskset", ["-c", String(core), ...args]] as const;
 
@@ -41,7 +42,8 @@ process.on("exit", () => {
 
 function startProcess(args: string[], core = 0): Promise<Proc> {
   const started = performance.now();
-  const [cmd, argv] = pinned(core, [process.execPath, "--import", "tsx", ...args]);
+  const tsx = args[0]?.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const [cmd, argv] = pinned(core, [process.execPath, ...tsx, ...args]);
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
   children.add(child);
   child.once("exit", () => children.delete(child));

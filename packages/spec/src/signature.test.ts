@@ -204,3 +204,35 @@ describe("signature golden vectors", () => {
     assert.equal(signatureMatches(`${good.slice(0, -1)}0`, good), good.endsWith("0"));
   });
 });
+
+describe("signatureMatches (constant-time compare)", () => {
+  const expected = sign({ Action: "DescribeSecGroup", PublicKey: PUB }, PRIV);
+
+  it("never throws on a received signature of another length, and answers false", () => {
+    // timingSafeEqual throws on buffers of different lengths; the compare must guard that, not the caller.
+    const received = [
+      "",
+      "0",
+      expected.slice(0, 39),
+      `${expected}0`,
+      expected.repeat(100),
+      "é".repeat(40), // 40 characters, 80 UTF-8 bytes
+      "\uD800".repeat(40), // lone surrogates, 40 code units
+      "İ".repeat(40), // lower-cases to two code units each
+      "\u0000".repeat(40),
+    ];
+    for (const r of received) {
+      assert.doesNotThrow(() => signatureMatches(r, expected), `length ${r.length}`);
+      assert.equal(signatureMatches(r, expected), false, `length ${r.length}`);
+    }
+  });
+
+  it("accepts the signature in any letter case, rejects any one-character change", () => {
+    assert.equal(signatureMatches(expected, expected), true);
+    assert.equal(signatureMatches(expected.toUpperCase(), expected), true);
+    for (let i = 0; i < expected.length; i++) {
+      const c = expected[i] === "0" ? "1" : "0";
+      assert.equal(signatureMatches(expected.slice(0, i) + c + expected.slice(i + 1), expected), false, `at ${i}`);
+    }
+  });
+});

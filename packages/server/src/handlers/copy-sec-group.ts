@@ -3,10 +3,13 @@ import { ApiError } from "@sgplane/spec";
 import { compareRules } from "../domain/rule-set.ts";
 import type { ReadTx } from "../store/port.ts";
 import type { Handler, TenantContext } from "./context.ts";
-import { companyOf, requireSecGroup } from "./tenant-load.ts";
+import { companyOf, lockRows, requireSecGroup } from "./tenant-load.ts";
 
 export const copySecGroup: Handler<"CopySecGroup"> = async (input, ctx) =>
   ctx.store.write(async (tx) => {
+    // Company first (the group quota), then the source group, so its row and its rules are read as one state.
+    await tx.lockCompany(ctx.scope.companyId);
+    await lockRows(tx, { secGroupIds: [input.SecGroupId] });
     const source = await requireSecGroup(tx, ctx.scope, input.SecGroupId);
     const dstScope = { companyId: ctx.scope.companyId, projectId: input.DstProjectId, region: input.DstRegion };
     await requireDestination(tx, ctx, dstScope);

@@ -9,6 +9,8 @@ import { companyOf } from "./tenant-load.ts";
 export const createSecGroup: Handler<"CreateSecGroup"> = async (input, ctx) =>
   ctx.store.write(async (tx) => {
     const { scope } = ctx;
+    // Two creates racing for the company's last quota slot: the second counts only after the first commits.
+    await tx.lockCompany(scope.companyId);
     const vpc = await tx.vpc(scope, input.VPCID);
     if (vpc === undefined) throw new ApiError("VPCNotFound", { vpcId: input.VPCID });
     const company = await companyOf(tx, scope);

@@ -34,6 +34,10 @@ export function secGroupInfo(group: SecGroupRow, rules: readonly RuleRow[]): mod
 /** Rules grouped by their group id, for rendering many groups from one query. */
 export function rulesByGroup(rules: readonly RuleRow[]): Map<string, RuleRow[]> {
   const byGroup = new Map<string, RuleRow[]>();
-  for (const rule of rules) byGroup.set(rule.secGroupId, [...(byGroup.get(rule.secGroupId) ?? []), rule]);
+  for (const rule of rules) {
+    const list = byGroup.get(rule.secGroupId);
+    if (list === undefined) byGroup.set(rule.secGroupId, [rule]);
+    else list.push(rule);
+  }
   return byGroup;
 }

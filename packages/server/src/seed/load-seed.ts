@@ -5,6 +5,8 @@ import type { IdSource } from "../handlers/context.ts";
 import type { WriteTx } from "../store/port.ts";
 
 export async function loadSeed(tx: WriteTx, file: seed.SeedFile, ids: IdSource, nowSeconds: number): Promise<void> {
+  // Several servers may start with one seed on one PostgreSQL database at once: one load at a time.
+  await tx.lockSeedLoad();
   if (file.Regions !== undefined) await tx.setRegions(file.Regions);
   for (const k of file.OperatorKeys ?? []) await tx.upsertOperatorKey(k.PublicKey, k.PrivateKey);
   for (const c of file.Companies ?? []) await loadCompany(tx, c, ids, nowSeconds);

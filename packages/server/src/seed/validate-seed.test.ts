@@ -23,15 +23,39 @@ describe("validateSeed", () => {
     assert.equal(validateSeed(fresh()).Companies?.[0]?.Name, "demo");
   });
   it("schema errors: unknown key, wrong type, missing key", () => {
-    rejectsAt((s) => Object.assign(company(s).Resources?.[3] ?? {}, { Color: "red" }), "Companies[0].Resources[3].Color", /unexpected/);
-    rejectsAt((s) => Object.assign(company(s).Bindings?.[0] ?? {}, { Priority: "1" }), "Companies[0].Bindings[0].Priority", /integer/);
+    rejectsAt(
+      (s) => Object.assign(company(s).Resources?.[3] ?? {}, { Color: "red" }),
+      "Companies[0].Resources[3].Color",
+      /unexpected/,
+    );
+    rejectsAt(
+      (s) => Object.assign(company(s).Bindings?.[0] ?? {}, { Priority: "1" }),
+      "Companies[0].Bindings[0].Priority",
+      /integer/,
+    );
     rejectsAt((s) => delete company(s).VPCs?.[0]?.Name, "Companies[0].VPCs[0].Name", /required/);
-    rejectsAt((s) => Object.assign(company(s).Bindings?.[0] ?? {}, { Priority: 6 }), "Companies[0].Bindings[0].Priority", /6|less/);
+    rejectsAt(
+      (s) => Object.assign(company(s).Bindings?.[0] ?? {}, { Priority: 6 }),
+      "Companies[0].Bindings[0].Priority",
+      /6|less/,
+    );
   });
   it("cross references: project, region, VPC placement, parent", () => {
-    rejectsAt((s) => Object.assign(company(s).VPCs?.[0] ?? {}, { ProjectId: "org-x" }), "Companies[0].VPCs[0].ProjectId", /not a project/);
-    rejectsAt((s) => Object.assign(company(s).VPCs?.[0] ?? {}, { Region: "hk" }), "Companies[0].VPCs[0].Region", /region list/);
-    rejectsAt((s) => Object.assign(company(s).Resources?.[0] ?? {}, { VPCId: "uvnet-x" }), "Companies[0].Resources[0].VPCId", /not a VPC/);
+    rejectsAt(
+      (s) => Object.assign(company(s).VPCs?.[0] ?? {}, { ProjectId: "org-x" }),
+      "Companies[0].VPCs[0].ProjectId",
+      /not a project/,
+    );
+    rejectsAt(
+      (s) => Object.assign(company(s).VPCs?.[0] ?? {}, { Region: "hk" }),
+      "Companies[0].VPCs[0].Region",
+      /region list/,
+    );
+    rejectsAt(
+      (s) => Object.assign(company(s).Resources?.[0] ?? {}, { VPCId: "uvnet-x" }),
+      "Companies[0].Resources[0].VPCId",
+      /not a VPC/,
+    );
     rejectsAt(
       (s) => Object.assign(company(s).Resources?.[0] ?? {}, { SuperResourceId: "uhost-x" }),
       "Companies[0].Resources[0].SuperResourceId",
@@ -46,8 +70,16 @@ describe("validateSeed", () => {
     );
   });
   it("binding rules: VPC, Firewall mode, priority clash, quotas", () => {
-    rejectsAt((s) => company(s).Bindings?.push({ ResourceId: "uhost-demo04", SecGroupId: "secgroup-demo01", Priority: 2 }), "Companies[0].Bindings[4]", /uvnet-demo02/);
-    rejectsAt((s) => company(s).Bindings?.push({ ResourceId: "uhost-demo03", SecGroupId: "secgroup-demo01", Priority: 1 }), "Companies[0].Bindings[4]", /Firewall/);
+    rejectsAt(
+      (s) => company(s).Bindings?.push({ ResourceId: "uhost-demo04", SecGroupId: "secgroup-demo01", Priority: 2 }),
+      "Companies[0].Bindings[4]",
+      /uvnet-demo02/,
+    );
+    rejectsAt(
+      (s) => company(s).Bindings?.push({ ResourceId: "uhost-demo03", SecGroupId: "secgroup-demo01", Priority: 1 }),
+      "Companies[0].Bindings[4]",
+      /Firewall/,
+    );
     rejectsAt(
       (s) => company(s).Bindings?.push({ ResourceId: "uhost-demo02", SecGroupId: "secgroup-demo02", Priority: 1 }),
       "Companies[0].Bindings[4].Priority",
@@ -62,12 +94,29 @@ describe("validateSeed", () => {
     );
   });
   it("rules: format and unique priority per direction", () => {
-    const rules = (s: Mutable) => (company(s).SecGroups?.[0] as { Rules: Record<string, unknown>[] }).Rules;
-    rejectsAt((s) => Object.assign(rules(s)[0] ?? {}, { DstPort: "0" }), "Companies[0].SecGroups[0].Rules[0].DstPort", /not a port/);
-    rejectsAt((s) => Object.assign(rules(s)[0] ?? {}, { IPRange: "1.2.3" }), "Companies[0].SecGroups[0].Rules[0].IPRange", /1\.2\.3/);
-    rejectsAt((s) => Object.assign(rules(s)[1] ?? {}, { Priority: 1 }), "Companies[0].SecGroups[0].Rules[1].Priority", /duplicate/);
+    const rules = (s: Mutable) =>
+      (company(s).SecGroups?.[0] as { Rules?: Record<string, unknown>[] } | undefined)?.Rules ?? [];
+    rejectsAt(
+      (s) => Object.assign(rules(s)[0] ?? {}, { DstPort: "0" }),
+      "Companies[0].SecGroups[0].Rules[0].DstPort",
+      /not a port/,
+    );
+    rejectsAt(
+      (s) => Object.assign(rules(s)[0] ?? {}, { IPRange: "1.2.3" }),
+      "Companies[0].SecGroups[0].Rules[0].IPRange",
+      /1\.2\.3/,
+    );
+    rejectsAt(
+      (s) => Object.assign(rules(s)[1] ?? {}, { Priority: 1 }),
+      "Companies[0].SecGroups[0].Rules[1].Priority",
+      /duplicate/,
+    );
   });
   it("more than one default project", () => {
-    rejectsAt((s) => Object.assign(company(s).Projects?.[1] ?? {}, { Default: true }), "Companies[0].Projects", /more than one/);
+    rejectsAt(
+      (s) => Object.assign(company(s).Projects?.[1] ?? {}, { Default: true }),
+      "Companies[0].Projects",
+      /more than one/,
+    );
   });
 });

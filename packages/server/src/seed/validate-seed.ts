@@ -1,8 +1,8 @@
 // Seed / state validation: the schema first, then cross-references and binding rules, each error naming its path.
 
 import { DEFAULT_REGIONS, seed } from "@sgplane/spec";
-import { dstPortProblem, ipRangeProblem } from "../domain/rule-format.ts";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { dstPortProblem, ipRangeProblem } from "../domain/rule-format.ts";
 
 export class SeedError extends Error {
   constructor(
@@ -130,7 +130,8 @@ function checkRules(g: seed.SeedSecGroup, at: string, limit: number, ids: Ids) {
     if (r.RuleId !== undefined) ids.rule.add(r.RuleId, `${at}.Rules[${i}].RuleId`);
     const dstPort = r.DstPort.trim();
     const portless = r.ProtocolType !== "TCP" && r.ProtocolType !== "UDP";
-    const portProblem = dstPort === "" ? (portless ? undefined : "is required for TCP and UDP") : dstPortProblem(dstPort);
+    const portProblem =
+      dstPort === "" ? (portless ? undefined : "is required for TCP and UDP") : dstPortProblem(dstPort);
     if (portProblem !== undefined) throw new SeedError(`${at}.Rules[${i}].DstPort`, portProblem);
     const ipProblem = ipRangeProblem(r.IPRange.trim(), g.SecGroupId);
     if (ipProblem !== undefined) throw new SeedError(`${at}.Rules[${i}].IPRange`, ipProblem);

@@ -3,8 +3,10 @@
 /**
  * `unique`, `foreign-key`, `check`, `not-null`: the database refused an illegal state.
  * `not-found`: an update named a row that does not exist (a bug upstream, not a tenant error).
+ * `conflict`: the transaction lost to a concurrent one (PostgreSQL deadlock, serialization failure or lock
+ * timeout); nothing it did was kept, and running it again from the start is safe. The store's `write` does so.
  */
-export type StoreErrorKind = "unique" | "foreign-key" | "check" | "not-null" | "not-found";
+export type StoreErrorKind = "unique" | "foreign-key" | "check" | "not-null" | "not-found" | "conflict";
 
 export class StoreError extends Error {
   override readonly name = "StoreError";

@@ -1,10 +1,12 @@
-// Migrations run once, re-running changes nothing, and the two engines' schema files stay in step; openStore's URLs.
+// Migrations run once (also when servers start together), re-running changes nothing, both engines' schemas match; URLs.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { openStore } from "./open.ts";
+import { DEFAULT_POOL_SIZE, parsePostgresUrl } from "./postgres/postgres-url.ts";
+import { createTestDatabase, postgresSkipReason, queryDatabase, type TestDatabase } from "./postgres/test-database.ts";
 import { loadMigrations, type Migration, migrate } from "./sql/migrate.ts";
 import { SqliteDriver } from "./sqlite/sqlite-driver.ts";
 
@@ -73,10 +75,174 @@ describe("openStore", () => {
     await again.close();
   });
 
-  it("refuses PostgreSQL (not available yet) and unknown URLs with a message", async () => {
-    await assert.rejects(openStore("postgres://u:p@localhost/sgplane"), /PostgreSQL is not available yet/);
-    await assert.rejects(openStore("postgresql://localhost/sgplane"), /PostgreSQL is not available yet/);
+  it("refuses a bad pool size and unknown URLs with a message (before connecting)", async () => {
+    await assert.rejects(openStore("postgres://u:secret@localhost/sgplane?pool=0"), /pool must be an integer from 1/);
+    await assert.rejects(openStore("postgresql://localhost/sgplane?pool=lots"), /pool must be an integer from 1/);
+    await assert.rejects(openStore("postgres://u:secret@localhost/sgplane?pool=0"), (e: Error) => {
+      assert.doesNotMatch(e.message, /secret/);
+      return true;
+    });
     await assert.rejects(openStore("mysql://localhost/x"), /unsupported database URL/);
     await assert.rejects(openStore("sqlite:"), /missing path/);
+  });
+});
+
+describe("postgres URL", () => {
+  it("takes sgplane's ?pool=N out and passes everything else to pg", () => {
+    assert.deepEqual(parsePostgresUrl("postgres://u@h:5432/db"), {
+      connectionString: "postgres://u@h:5432/db",
+      poolSize: DEFAULT_POOL_SIZE,
+    });
+    assert.deepEqual(parsePostgresUrl("postgres://u:p@h/db?sslmode=disable&pool=4"), {
+      connectionString: "postgres://u:p@h/db?sslmode=disable",
+      poolSize: 4,
+    });
+  });
+});
+
+/** Per table: columns in order with NOT NULL, primary key, unique keys, foreign keys; the same shape from both engines. */
+interface TableShape {
+  columns: string[];
+  primaryKey: string[];
+  unique: string[];
+  foreignKeys: string[];
+}
+type SchemaShape = Record<string, TableShape>;
+
+function shapeOf(
+  columns: readonly { tbl: string; col: string; notnull: boolean; pk: number }[],
+  unique: readonly { tbl: string; cols: string; partial: boolean }[],
+  foreignKeys: readonly { tbl: string; cols: string; ref: string; refCols: string; onDelete: string }[],
+): SchemaShape {
+  const shape: SchemaShape = {};
+  const table = (t: string): TableShape => {
+    shape[t] ??= { columns: [], primaryKey: [], unique: [], foreignKeys: [] };
+    return shape[t];
+  };
+  for (const c of columns) table(c.tbl).columns.push(`${c.col}${c.notnull ? " NOT NULL" : ""}`);
+  for (const c of [...columns].filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk)) table(c.tbl).primaryKey.push(c.col);
+  for (const u of unique) table(u.tbl).unique.push(`(${u.cols})${u.partial ? " partial" : ""}`);
+  for (const f of foreignKeys)
+    table(f.tbl).foreignKeys.push(`(${f.cols}) -> ${f.ref} (${f.refCols}) ON DELETE ${f.onDelete}`);
+  for (const t of Object.values(shape)) {
+    t.unique.sort();
+    t.foreignKeys.sort();
+  }
+  return shape;
+}
+
+async function sqliteShape(): Promise<SchemaShape> {
+  const driver = SqliteDriver.open(":memory:");
+  try {
+    await migrate(driver, await loadMigrations("sqlite"));
+    return await driver.read(async (conn) => {
+      const tables = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+      const columns = await conn.all<{ tbl: string; col: string; nn: number; pk: number }>(
+        `SELECT m.name AS tbl, p.name AS col, p."notnull" AS nn, p.pk AS pk FROM (${tables}) m,
+           pragma_table_info(m.name) p ORDER BY m.name, p.cid`,
+      );
+      const unique = await conn.all<{ tbl: string; cols: string; partial: number }>(
+        `SELECT m.name AS tbl, il.partial AS partial,
+           (SELECT group_concat(name, ', ') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno)) AS cols
+         FROM (${tables}) m, pragma_index_list(m.name) il WHERE il."unique" = 1 AND il.origin <> 'pk'`,
+      );
+      const fks = await conn.all<{ tbl: string; id: number; ref: string; from: string; to: string; on_delete: string }>(
+        `SELECT m.name AS tbl, f.id, f."table" AS ref, f."from", f."to", f.on_delete FROM (${tables}) m,
+           pragma_foreign_key_list(m.name) f ORDER BY m.name, f.id, f.seq`,
+      );
+      const byKey = new Map<
+        string,
+        { tbl: string; cols: string[]; ref: string; refCols: string[]; onDelete: string }
+      >();
+      for (const f of fks) {
+        const k = `${f.tbl}/${f.id}`;
+        const e = byKey.get(k) ?? { tbl: f.tbl, cols: [], ref: f.ref, refCols: [], onDelete: f.on_delete };
+        e.cols.push(f.from);
+        e.refCols.push(f.to);
+        byKey.set(k, e);
+      }
+      return shapeOf(
+        columns.map((c) => ({ tbl: c.tbl, col: c.col, notnull: c.nn === 1, pk: c.pk })),
+        unique.map((u) => ({ ...u, partial: u.partial === 1 })),
+        [...byKey.values()].map((f) => ({ ...f, cols: f.cols.join(", "), refCols: f.refCols.join(", ") })),
+      );
+    });
+  } finally {
+    await driver.close();
+  }
+}
+
+async function postgresShape(url: string): Promise<SchemaShape> {
+  return queryDatabase(url, async (c) => {
+    const columns = await c.query<{ tbl: string; col: string; notnull: boolean; pk: number }>(
+      `SELECT cl.relname AS tbl, a.attname AS col, a.attnotnull AS notnull,
+         COALESCE(array_position(pk.conkey, a.attnum), 0) AS pk
+       FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace AND n.nspname = 'public'
+       JOIN pg_attribute a ON a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped
+       LEFT JOIN pg_constraint pk ON pk.conrelid = cl.oid AND pk.contype = 'p'
+       WHERE cl.relkind = 'r' ORDER BY cl.relname, a.attnum`,
+    );
+    const unique = await c.query<{ tbl: string; cols: string; partial: boolean }>(
+      `SELECT cl.relname AS tbl, i.indpred IS NOT NULL AS partial,
+         (SELECT string_agg(a.attname, ', ' ORDER BY k.n) FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+           JOIN pg_attribute a ON a.attrelid = cl.oid AND a.attnum = k.attnum) AS cols
+       FROM pg_index i JOIN pg_class cl ON cl.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = cl.relnamespace AND n.nspname = 'public'
+       WHERE i.indisunique AND NOT i.indisprimary`,
+    );
+    const fks = await c.query<{ tbl: string; cols: string; ref: string; refCols: string; onDelete: string }>(
+      `SELECT cl.relname AS tbl, rf.relname AS ref,
+         (SELECT string_agg(a.attname, ', ' ORDER BY k.n) FROM unnest(f.conkey) WITH ORDINALITY AS k(attnum, n)
+           JOIN pg_attribute a ON a.attrelid = f.conrelid AND a.attnum = k.attnum) AS cols,
+         (SELECT string_agg(a.attname, ', ' ORDER BY k.n) FROM unnest(f.confkey) WITH ORDINALITY AS k(attnum, n)
+           JOIN pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = k.attnum) AS "refCols",
+         CASE f.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'a' THEN 'NO ACTION' ELSE f.confdeltype::text END AS "onDelete"
+       FROM pg_constraint f JOIN pg_class cl ON cl.oid = f.conrelid JOIN pg_class rf ON rf.oid = f.confrelid
+       JOIN pg_namespace n ON n.oid = cl.relnamespace AND n.nspname = 'public'
+       WHERE f.contype = 'f'`,
+    );
+    return shapeOf(columns.rows, unique.rows, fks.rows);
+  });
+}
+
+const pgSkip = await postgresSkipReason();
+
+describe("migrations (postgres)", { skip: pgSkip ?? false }, () => {
+  let db: TestDatabase | undefined;
+  before(async () => {
+    db = await createTestDatabase("migrate");
+  });
+  after(() => db?.drop());
+  const url = (): string => {
+    if (db === undefined) throw new Error("no test database");
+    return db.url;
+  };
+
+  it("several servers opening one empty database at once: each migration is applied once, all start", async () => {
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url())));
+    try {
+      assert.deepEqual(
+        stores.map((s) => s.engine),
+        ["postgres", "postgres", "postgres", "postgres"],
+      );
+      const ledger = await queryDatabase(url(), (c) => c.query("SELECT version FROM schema_migrations ORDER BY 1"));
+      assert.deepEqual(
+        ledger.rows.map((r) => Number(r.version)),
+        (await loadMigrations("postgres")).map((m) => m.version),
+      );
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("running them again changes nothing", async () => {
+    const before = await postgresShape(url());
+    const store = await openStore(url());
+    await store.close();
+    assert.deepEqual(await postgresShape(url()), before);
+  });
+
+  it("the PostgreSQL schema has the SQLite schema's columns, NOT NULLs, primary, unique and foreign keys", async () => {
+    assert.deepEqual(await postgresShape(url()), await sqliteShape());
   });
 });

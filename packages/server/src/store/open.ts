@@ -1,7 +1,10 @@
-// Opens a Store from a database URL (sqlite:PATH, sqlite::memory:; postgres:// later) and brings its schema up to date.
+// Opens a Store from a database URL (sqlite:PATH, sqlite::memory:, postgres://…[?pool=N]) and brings its schema up to date.
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Store } from "./port.ts";
+import { PostgresDriver } from "./postgres/postgres-driver.ts";
+import { parsePostgresUrl } from "./postgres/postgres-url.ts";
+import type { SqlDriver } from "./sql/driver.ts";
 import { loadMigrations, migrate } from "./sql/migrate.ts";
 import { SqlStore } from "./sql/sql-store.ts";
 import { SqliteDriver } from "./sqlite/sqlite-driver.ts";
@@ -11,19 +14,23 @@ export async function openStore(url: string): Promise<Store> {
     const path = url.slice("sqlite:".length);
     if (path === "") throw new Error(`database URL ${url}: missing path (sqlite:PATH or sqlite::memory:)`);
     if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
-    const driver = SqliteDriver.open(path);
-    try {
-      await migrate(driver, await loadMigrations("sqlite"));
-    } catch (e) {
-      await driver.close();
-      throw e;
-    }
-    return new SqlStore(driver);
+    return migrated(SqliteDriver.open(path));
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error("PostgreSQL is not available yet in this build of sgplane; use --db sqlite:PATH");
+    const { connectionString, poolSize } = parsePostgresUrl(url);
+    return migrated(new PostgresDriver(connectionString, { poolSize }));
   }
   throw new Error(
     `unsupported database URL ${JSON.stringify(url)} (expected sqlite:PATH, sqlite::memory: or postgres://…)`,
   );
+}
+
+async function migrated(driver: SqlDriver): Promise<Store> {
+  try {
+    await migrate(driver, await loadMigrations(driver.dialect.engine));
+  } catch (e) {
+    await driver.close();
+    throw e;
+  }
+  return new SqlStore(driver);
 }

@@ -132,11 +132,26 @@ export interface ReadTx {
   countBindingsOfSecGroups(secGroupIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
 }
 
-/** Writes, inside the same transaction; the database rejects any illegal state (constraints). */
+/**
+ * Writes, inside the same transaction; the database rejects any illegal state (constraints).
+ *
+ * A writer that reads rows to decide what to write locks them first, then reads: the company (quotas over all its
+ * groups), then groups, then resources, each call with every id it needs of that kind (sorted inside). Two writers
+ * that touch the same row then run one after the other, and taking locks in one global order means they never wait
+ * on each other in a circle. The locks are held until commit; on PostgreSQL they are row locks, on SQLite no-ops
+ * (one writer at a time). See docs/architecture.md, "Concurrency".
+ */
 export interface WriteTx extends ReadTx {
-  /** Serialise writers on these rows (PostgreSQL row locks, in id order); a no-op where writers are serial. */
+  /** Serialise writers that check a per-company quota (group count); lock before any group or resource. */
+  lockCompany(companyId: number): Promise<void>;
+  /** Serialise writers on these rows; groups before resources. */
   lockResources(resourceIds: readonly string[]): Promise<void>;
   lockSecGroups(secGroupIds: readonly string[]): Promise<void>;
+  /**
+   * Serialise whole-state loads (a seed at start-up, AdminImportState), in this and other processes: they upsert
+   * many rows without row locks, so two at once (several servers starting with one seed) would collide on keys.
+   */
+  lockSeedLoad(): Promise<void>;
 
   setRegions(regions: readonly string[]): Promise<void>;
   upsertOperatorKey(publicKey: string, privateKey: string): Promise<void>;
@@ -174,7 +189,12 @@ export interface WriteTx extends ReadTx {
 export interface Store {
   readonly engine: "sqlite" | "postgres";
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
-  /** Runs fn in one transaction: all of it commits, or (on a throw) none of it. */
+  /**
+   * Runs fn in one transaction: all of it commits, or (on a throw) none of it. When the transaction loses to a
+   * concurrent one (PostgreSQL deadlock or lock timeout), fn runs again from the start, a bounded number of times,
+   * then the call fails with ApiError TransactionConflict (RetCode 150). So fn keeps no state outside tx that a
+   * second run would get wrong (drawing fresh ids is fine).
+   */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
   /** Readiness: the database answers. */
   ping(): Promise<void>;

@@ -1,6 +1,7 @@
 // The store contract: one suite, run against every engine in contract/engines.ts (skips state their reason).
-import { afterEach, beforeEach, describe } from "node:test";
+import { after, afterEach, beforeEach, describe } from "node:test";
 import { bindingTests } from "./contract/binding-tests.ts";
+import { concurrencyTests } from "./contract/concurrency-tests.ts";
 import type { ContractContext } from "./contract/context.ts";
 import { ENGINES, type EngineHandle } from "./contract/engines.ts";
 import { inventoryTests } from "./contract/inventory-tests.ts";
@@ -19,6 +20,7 @@ for (const engine of ENGINES) {
       await current?.dispose();
       current = undefined;
     });
+    after(() => engine.teardown?.());
     const handle = (): EngineHandle => {
       if (current === undefined) throw new Error("no engine open (used outside a test?)");
       return current;
@@ -28,5 +30,6 @@ for (const engine of ENGINES) {
     inventoryTests(ctx);
     bindingTests(ctx);
     transactionTests(ctx);
+    concurrencyTests(ctx);
   });
 }

@@ -45,7 +45,9 @@ export const AdminCreateKey = defineAction({
     SubAccount: Type.Optional(Type.Boolean({ description: "The user is a sub-account (default false)." })),
     Projects: Type.Optional(IdList("Projects a sub-account is granted.")),
     // Not PublicKey/PrivateKey: those names are the caller's own credentials on the wire.
-    Keys: Type.Optional(Type.Array(KeyPair, { description: "Key pairs to add (default: one generated pair).", maxItems: 10 })),
+    Keys: Type.Optional(
+      Type.Array(KeyPair, { description: "Key pairs to add (default: one generated pair).", maxItems: 10 }),
+    ),
   },
   output: { Keys: Type.Array(KeyPair, { description: "The user's new key pairs." }) },
   errors: ["CompanyNotFound", "ProjectNotFound", "PermissionDenied"],

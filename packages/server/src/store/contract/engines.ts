@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../open.ts";
 import type { Store } from "../port.ts";
+import { createTestDatabase, postgresSkipReason, queryDatabase, type TestDatabase } from "../postgres/test-database.ts";
 
 export interface EngineHandle {
   readonly store: Store;
@@ -18,13 +19,18 @@ export interface EngineFactory {
   readonly skip: string | false;
   /** Whether a read may run (on committed data) while a write transaction is still open. */
   readonly concurrentReads: boolean;
+  /** Whether one write transaction runs at a time (so a write never loses to another and is never re-run). */
+  readonly serialWriters: boolean;
   open(): Promise<EngineHandle>;
+  /** Once, after the engine's last test (drops what open() created for the run). */
+  teardown?(): Promise<void>;
 }
 
 const sqliteMemory: EngineFactory = {
   name: "sqlite :memory:",
   skip: false,
   concurrentReads: false,
+  serialWriters: true,
   async open() {
     const store = await openStore("sqlite::memory:");
     return { store, reopen: undefined, dispose: () => store.close() };
@@ -35,6 +41,7 @@ const sqliteFile: EngineFactory = {
   name: "sqlite file",
   skip: false,
   concurrentReads: true,
+  serialWriters: true,
   async open() {
     const dir = await mkdtemp(join(tmpdir(), "sgplane-store-"));
     // A directory that does not exist yet: openStore must create it.
@@ -57,13 +64,40 @@ const sqliteFile: EngineFactory = {
   },
 };
 
-const postgres: EngineFactory = {
-  name: "postgres",
-  skip: "no PostgreSQL driver yet: add store/postgres/, then run when SGPLANE_TEST_PG=postgres://… is set",
-  concurrentReads: true,
-  open() {
-    return Promise.reject(new Error("not implemented"));
-  },
-};
+/** Every table migrations create, emptied between tests (one database per run: creating one per test is slow). */
+const TABLES =
+  "regions, companies, projects, users, user_projects, api_keys, vpcs, resources, secgroups, rules, bindings";
 
-export const ENGINES: readonly EngineFactory[] = [sqliteMemory, sqliteFile, postgres];
+/** One fresh database per run (created on first use, dropped by teardown), emptied before each test. */
+function postgresEngine(skip: string | undefined): EngineFactory {
+  let database: Promise<TestDatabase> | undefined;
+  return {
+    name: "postgres",
+    skip: skip ?? false,
+    concurrentReads: true,
+    serialWriters: false,
+    async open() {
+      database ??= createTestDatabase("contract");
+      const { url } = await database;
+      let store = await openStore(url);
+      await queryDatabase(url, (c) => c.query(`TRUNCATE ${TABLES} RESTART IDENTITY`));
+      return {
+        get store() {
+          return store;
+        },
+        reopen: async () => {
+          await store.close();
+          store = await openStore(url);
+          return store;
+        },
+        dispose: () => store.close(),
+      };
+    },
+    async teardown() {
+      const db = await database?.catch(() => undefined);
+      await db?.drop();
+    },
+  };
+}
+
+export const ENGINES: readonly EngineFactory[] = [sqliteMemory, sqliteFile, postgresEngine(await postgresSkipReason())];

@@ -66,13 +66,17 @@ export function transactionTests(t: ContractContext): void {
     assert.equal((await t.store().read(groupIds)).includes("secgroup-pending"), true);
   });
 
-  it("interleaved read-modify-write transactions never lose an update; reads never see half a move", async () => {
+  it("interleaved read-modify-write transactions that lock first never lose an update; reads never see half a move", async () => {
     const R = "uhost-a1";
     const G = ["secgroup-a1", "secgroup-a2", "secgroup-a3"];
     await t.store().write((tx) => tx.putBindings(G.map((g, i) => ({ resourceId: R, secGroupId: g, priority: i + 1 }))));
     const N = 64;
     const writers = Array.from({ length: N }, () =>
       t.store().write(async (tx) => {
+        // The port's rule for read-decide-write: lock (groups, then resources), then read. Without the locks,
+        // PostgreSQL's READ COMMITTED would let two writers read the same remark and both write remark + 1.
+        await tx.lockSecGroups(["secgroup-a4"]);
+        await tx.lockResources([R]);
         const [g] = await tx.secGroupsByIds(A, ["secgroup-a4"]);
         const bindings = await tx.bindingsOfResources([R]);
         await tick(); // give every other request the chance to interleave here

@@ -1,10 +1,13 @@
-// The tiny driver interface the one SQL repository is written against (SQLite now, PostgreSQL later).
+// The tiny driver interface the one SQL repository is written against (SQLite and PostgreSQL).
 
 /** Booleans are passed as 0/1 and arrays as JSON text: the common ground of both engines' drivers. */
 export type SqlValue = string | number | bigint | null;
 
-/** Tables whose rows writers may lock (PostgreSQL `SELECT … FOR UPDATE`). */
-export type LockableTable = "resources" | "secgroups";
+/**
+ * Tables whose rows writers may lock (PostgreSQL `SELECT … FOR NO KEY UPDATE`). Writers lock in this order:
+ * companies, then groups, then resources; each set in id order (see docs/architecture.md, "Concurrency").
+ */
+export type LockableTable = "companies" | "secgroups" | "resources";
 
 /** Tables with a creation-order `seq` column. */
 export type SeqTable =
@@ -29,7 +32,9 @@ export interface SqlConn {
   /** Several statements, no parameters (migrations). */
   exec(script: string): Promise<void>;
   /** Serialise concurrent writers on these rows; ids arrive sorted. A no-op where writers are already serial. */
-  lockRows(table: LockableTable, ids: readonly string[]): Promise<void>;
+  lockRows(table: LockableTable, ids: readonly (string | number)[]): Promise<void>;
+  /** Serialise with every other transaction that takes the same named lock, in any process; released at commit. */
+  lockNamed(name: "seed-load"): Promise<void>;
 }
 
 /** The few SQL fragments that differ between engines. */
@@ -40,19 +45,23 @@ export interface SqlDialect {
 }
 
 /**
- * An engine behind the repository. Notes for the PostgreSQL driver still to come: rewrite `?` to `$n`; `read` is a
- * REPEATABLE READ READ ONLY transaction, `write` READ COMMITTED plus the row locks below (or SERIALIZABLE with
- * retry); `nextSeq` is `nextval(pg_get_serial_sequence('<table>', 'seq'))`; `lockRows` is
- * `SELECT 1 FROM <table> WHERE <id> = ANY($1) ORDER BY <id> FOR UPDATE`; map SQLSTATE 23505/23503/23514/23502 to
- * StoreError kinds; hold an advisory lock while migrating. A failed statement aborts a PostgreSQL transaction,
- * so the repository never catches a database error to carry on.
+ * An engine behind the repository: sqlite/sqlite-driver.ts (one serial writer) and postgres/postgres-driver.ts
+ * (READ COMMITTED writers serialised by row locks, retried on deadlock). A failed statement aborts a PostgreSQL
+ * transaction, so the repository never catches a database error to carry on.
  */
 export interface SqlDriver {
   readonly dialect: SqlDialect;
   /** A consistent snapshot of committed data. */
   read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
-  /** One transaction; committed when fn resolves, rolled back when it throws. */
+  /**
+   * One transaction; committed when fn resolves, rolled back when it throws. Where the engine can lose a
+   * transaction to a concurrent one (StoreError "conflict"), fn may run again from the start, a bounded number of
+   * times; when those run out the driver throws ApiError TransactionConflict. fn must therefore keep no state
+   * outside the transaction that a second run would get wrong.
+   */
   write<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
+  /** Runs fn while no other process runs an exclusive section on this database (migrations at start-up). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   /** Waits for transactions in flight, then closes. */
   close(): Promise<void>;

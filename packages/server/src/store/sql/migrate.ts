@@ -38,9 +38,14 @@ export async function loadMigrations(engine: "sqlite" | "postgres"): Promise<Mig
 
 /**
  * Applies the migrations the database has not recorded yet; returns their versions (empty when up to date).
- * Each check-and-apply runs in one write transaction, so two processes starting together cannot both apply it.
+ * The whole run is one exclusive section (PostgreSQL: an advisory lock), and each check-and-apply one write
+ * transaction, so several servers starting together apply each migration once and the others find it recorded.
  */
-export async function migrate(driver: SqlDriver, migrations: readonly Migration[]): Promise<number[]> {
+export function migrate(driver: SqlDriver, migrations: readonly Migration[]): Promise<number[]> {
+  return driver.exclusive(() => migrateNow(driver, migrations));
+}
+
+async function migrateNow(driver: SqlDriver, migrations: readonly Migration[]): Promise<number[]> {
   await driver.write((conn) => conn.exec(CREATE_LEDGER));
   const known = new Set(migrations.map((m) => m.version));
   const recorded = await driver.read((conn) =>

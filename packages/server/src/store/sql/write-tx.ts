@@ -135,6 +135,14 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
     if (changes === 0) throw new StoreError("not-found", `${what} does not exist`);
   }
 
+  lockCompany(companyId: number): Promise<void> {
+    return this.conn.lockRows("companies", [companyId]);
+  }
+
+  lockSeedLoad(): Promise<void> {
+    return this.conn.lockNamed("seed-load");
+  }
+
   lockResources(resourceIds: readonly string[]): Promise<void> {
     return this.conn.lockRows("resources", [...new Set(resourceIds)].sort());
   }
@@ -289,6 +297,8 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
   }
 
   async resetTenants(): Promise<void> {
+    // A reset racing a seed load would interleave deletes with upserts: take the seed-load lock too.
+    await this.conn.lockNamed("seed-load");
     for (const sql of this.sql.resetTenants) await this.conn.run(sql);
   }
 }

@@ -1,4 +1,4 @@
-// SqlDriver over better-sqlite3: WAL, cached prepared statements, async-serialised transactions.
+// SqlDriver over better-sqlite3: WAL, cached prepared statements, async-serialised transactions (never a conflict).
 import Database from "better-sqlite3";
 import { StoreError, type StoreErrorKind } from "../errors.ts";
 import { AsyncMutex } from "../sql/async-mutex.ts";
@@ -101,8 +101,12 @@ class TxConn implements SqlConn {
     }
   }
 
-  async lockRows(_table: LockableTable, _ids: readonly string[]): Promise<void> {
+  async lockRows(_table: LockableTable, _ids: readonly (string | number)[]): Promise<void> {
     // Nothing to do: the write mutex plus BEGIN IMMEDIATE already make every writer exclusive.
+  }
+
+  async lockNamed(_name: "seed-load"): Promise<void> {
+    // Likewise: a whole write transaction already excludes every other writer, in this process and others.
   }
 }
 
@@ -184,6 +188,11 @@ export class SqliteDriver implements SqlDriver {
       if (c.db.inTransaction) c.rollback.run();
       throw e;
     }
+  }
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // Each migration's check-and-apply is one BEGIN IMMEDIATE transaction, which already excludes other processes.
+    return fn();
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,11 @@
--- 001_init (PostgreSQL): the same schema as sqlite/001_init.sql, in PostgreSQL's dialect.
--- Differences: seq is a BIGINT identity (the PG dialect's nextSeq() calls its sequence, so concurrent writers
--- never compute the same number); JSON validity is checked with jsonb; no STRICT (PostgreSQL types are strict).
+-- 001_init (PostgreSQL): the same schema as sqlite/001_init.sql, in PostgreSQL's dialect (migrations.test.ts
+-- compares the two: tables, columns, NOT NULLs, primary and unique keys, foreign keys).
+-- Constraints back every domain rule a single row or pair can express, so no code path can store an illegal
+-- state. `seq` records creation / bind order (list results).
+-- Differences: seq is a BIGINT identity (the PG dialect's nextSeq() draws from its sequence, so concurrent
+-- writers never compute the same number); JSON validity is checked with jsonb (text that is not JSON fails the
+-- cast, SQLSTATE 22P02, which the driver reports as a "check" failure like SQLite's); no STRICT (PostgreSQL types
+-- are strict). Foreign keys are NOT DEFERRABLE, like SQLite's: checked at each statement.
 
 CREATE TABLE regions (
   region   TEXT NOT NULL PRIMARY KEY,
@@ -37,6 +42,7 @@ CREATE TABLE users (
   PRIMARY KEY (company_id, name)
 );
 
+-- Projects a sub-account is granted; a grant can only name a project of the user's own company.
 CREATE TABLE user_projects (
   company_id INTEGER NOT NULL,
   user_name  TEXT NOT NULL,
@@ -48,6 +54,7 @@ CREATE TABLE user_projects (
 );
 CREATE INDEX user_projects_by_project ON user_projects (project_id, company_id);
 
+-- Operator keys have neither company nor user; company keys have both.
 CREATE TABLE api_keys (
   public_key  TEXT NOT NULL PRIMARY KEY,
   private_key TEXT NOT NULL,
@@ -72,6 +79,7 @@ CREATE TABLE vpcs (
 CREATE INDEX vpcs_by_company ON vpcs (company_id, seq);
 CREATE INDEX vpcs_by_project ON vpcs (project_id, company_id);
 
+-- A resource lives in the company, project and region of its VPC (composite foreign key).
 CREATE TABLE resources (
   resource_id       TEXT NOT NULL PRIMARY KEY,
   company_id        INTEGER NOT NULL,
@@ -126,6 +134,9 @@ CREATE TABLE rules (
   UNIQUE (secgroup_id, direction, priority)
 );
 
+-- At most one group per (resource, priority) and priorities 1-5: hence at most 5 groups per resource.
+-- vpc_id is the group's VPC; the two composite foreign keys make "a group binds only resources in its own VPC"
+-- a database rule. No ON DELETE action: a bound group or a bound resource cannot be deleted.
 CREATE TABLE bindings (
   resource_id TEXT NOT NULL,
   secgroup_id TEXT NOT NULL,

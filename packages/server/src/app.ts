@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { type Logger, pino } from "pino";
 import { PrincipalCache } from "./auth/principal-cache.ts";
+import { TokenBuckets } from "./auth/rate-limit.ts";
 import type { ServeConfig } from "./config.ts";
 import { handlerTable } from "./handlers/table.ts";
 import { createMetrics } from "./http/metrics.ts";
@@ -73,7 +74,15 @@ export async function startApp(
     ids: randomIds,
     logger,
     metrics: createMetrics(),
-    limits: { ...DEFAULT_LIMITS, bodyLimitBytes: config.bodyLimitBytes },
+    limits: {
+      ...DEFAULT_LIMITS,
+      bodyLimitBytes: config.bodyLimitBytes,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    },
+    inputLimits: { maxParams: config.maxParams, maxItems: config.maxItems, maxValueLength: config.maxValueLength },
+    ...(config.rateLimit > 0 && { rateLimiter: new TokenBuckets(config.rateLimit, config.rateBurst) }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

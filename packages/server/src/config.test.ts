@@ -13,7 +13,38 @@ describe("parseServeConfig", () => {
       operatorKeys: [],
       logLevel: "info",
       bodyLimitBytes: 1048576,
+      maxParams: 2000,
+      maxItems: 1000,
+      maxValueLength: 65536,
+      rateLimit: 0,
+      rateBurst: 1,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
     });
+  });
+  it("limits and timeouts from flags and environment; burst defaults to twice the rate", () => {
+    const c = parseServeConfig(["--max-params", "50", "--rate-limit", "20", "--headers-timeout", "300"], {
+      SGPLANE_MAX_ITEMS: "10",
+      SGPLANE_MAX_VALUE_LENGTH: "1000",
+      SGPLANE_REQUEST_TIMEOUT: "600",
+      SGPLANE_KEEP_ALIVE_TIMEOUT: "200",
+    });
+    assert.ok(c !== "help");
+    assert.deepEqual([c.maxParams, c.maxItems, c.maxValueLength, c.rateLimit, c.rateBurst], [50, 10, 1000, 20, 40]);
+    assert.deepEqual([c.headersTimeoutMs, c.requestTimeoutMs, c.keepAliveTimeoutMs], [300, 600, 200]);
+    const burst = parseServeConfig(["--rate-limit", "5", "--rate-burst", "7"], {});
+    assert.ok(burst !== "help");
+    assert.equal(burst.rateBurst, 7);
+  });
+  it("bad limits name the flag", () => {
+    assert.throws(() => parseServeConfig(["--max-params", "0"], {}), /--max-params/);
+    assert.throws(() => parseServeConfig([], { SGPLANE_MAX_ITEMS: "-1" }), /--max-items/);
+    assert.throws(() => parseServeConfig(["--rate-limit", "fast"], {}), /--rate-limit/);
+    assert.throws(
+      () => parseServeConfig(["--headers-timeout", "5000", "--request-timeout", "1000"], {}),
+      /--headers-timeout/,
+    );
   });
   it("flags win over environment variables", () => {
     const c = parseServeConfig(["--port", "0", "--operator-key", "a:b", "--operator-key", "c:d:e"], {
@@ -30,7 +61,10 @@ describe("parseServeConfig", () => {
     ]);
   });
   it("bad values name the flag", () => {
-    assert.throws(() => parseServeConfig(["--port", "x"], {}), (e: unknown) => e instanceof ConfigError && /--port/.test(e.message));
+    assert.throws(
+      () => parseServeConfig(["--port", "x"], {}),
+      (e: unknown) => e instanceof ConfigError && /--port/.test(e.message),
+    );
     assert.throws(() => parseServeConfig([], { SGPLANE_LOG_LEVEL: "loud" }), /--log-level/);
     assert.throws(() => parseServeConfig(["--operator-key", "nocolon"], {}), /--operator-key/);
     assert.throws(() => parseServeConfig(["--bogus"], {}), ConfigError);

@@ -14,6 +14,16 @@ export interface ServeConfig {
   readonly operatorKeys: readonly OperatorKey[];
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  readonly maxParams: number;
+  readonly maxItems: number;
+  readonly maxValueLength: number;
+  /** Requests per second per PublicKey; 0 = no limit. */
+  readonly rateLimit: number;
+  /** Bucket size of the rate limit: requests a key may send at once after being idle. */
+  readonly rateBurst: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -29,6 +39,14 @@ const options = {
   "operator-key": { type: "string", env: "SGPLANE_OPERATOR_KEY", multiple: true },
   "log-level": { type: "string", env: "SGPLANE_LOG_LEVEL" },
   "body-limit": { type: "string", env: "SGPLANE_BODY_LIMIT" },
+  "max-params": { type: "string", env: "SGPLANE_MAX_PARAMS" },
+  "max-items": { type: "string", env: "SGPLANE_MAX_ITEMS" },
+  "max-value-length": { type: "string", env: "SGPLANE_MAX_VALUE_LENGTH" },
+  "rate-limit": { type: "string", env: "SGPLANE_RATE_LIMIT" },
+  "rate-burst": { type: "string", env: "SGPLANE_RATE_BURST" },
+  "headers-timeout": { type: "string", env: "SGPLANE_HEADERS_TIMEOUT" },
+  "request-timeout": { type: "string", env: "SGPLANE_REQUEST_TIMEOUT" },
+  "keep-alive-timeout": { type: "string", env: "SGPLANE_KEEP_ALIVE_TIMEOUT" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -42,6 +60,20 @@ Options (each also read from the environment variable shown):
   --operator-key PUB:PRIV  operator key for admin actions; repeatable (SGPLANE_OPERATOR_KEY, comma-separated)
   --log-level LEVEL      ${LOG_LEVELS.join("|")} (SGPLANE_LOG_LEVEL, default info)
   --body-limit BYTES     largest accepted request body (SGPLANE_BODY_LIMIT, default 1048576)
+
+Limits on input and on clients (a request over a limit gets RetCode 230 naming the parameter, or 153):
+  --max-params N         parameters per request: form/query pairs or top-level JSON keys
+                         (SGPLANE_MAX_PARAMS, default 2000)
+  --max-items N          elements in any one list, as sent (SGPLANE_MAX_ITEMS, default 1000)
+  --max-value-length N   characters in any one value; AdminImportState's State is exempt
+                         (SGPLANE_MAX_VALUE_LENGTH, default 65536)
+  --rate-limit N         requests per second per PublicKey, 0 = off; over it: RetCode 153
+                         (SGPLANE_RATE_LIMIT, default 0)
+  --rate-burst N         requests a key may send at once (SGPLANE_RATE_BURST, default 2 x rate-limit)
+  --headers-timeout MS   time to receive a request's headers (SGPLANE_HEADERS_TIMEOUT, default 10000)
+  --request-timeout MS   time to receive a whole request (SGPLANE_REQUEST_TIMEOUT, default 30000)
+  --keep-alive-timeout MS  idle time allowed between requests on one connection
+                         (SGPLANE_KEEP_ALIVE_TIMEOUT, default 5000)
 `;
 
 function parseInteger(name: string, text: string, min: number, max: number): number {
@@ -57,6 +89,40 @@ function parseOperatorKey(text: string): OperatorKey {
     throw new ConfigError(`--operator-key: expected PUBLIC:PRIVATE, got "${text.slice(0, 8)}…"`);
   }
   return { publicKey: text.slice(0, at), privateKey: text.slice(at + 1) };
+}
+
+type LimitsConfig = Pick<
+  ServeConfig,
+  | "maxParams"
+  | "maxItems"
+  | "maxValueLength"
+  | "rateLimit"
+  | "rateBurst"
+  | "headersTimeoutMs"
+  | "requestTimeoutMs"
+  | "keepAliveTimeoutMs"
+>;
+
+function limitsConfig(pick: (name: Exclude<keyof typeof options, "help">) => string | undefined): LimitsConfig {
+  const int = (name: Exclude<keyof typeof options, "help">, fallback: number, min: number, max: number) =>
+    parseInteger(`--${name}`, pick(name) ?? String(fallback), min, max);
+  const rateLimit = int("rate-limit", 0, 0, 1_000_000);
+  const headersTimeoutMs = int("headers-timeout", 10_000, 50, 3_600_000);
+  const requestTimeoutMs = int("request-timeout", 30_000, 50, 3_600_000);
+  // Node refuses a headers timeout longer than the request timeout.
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`--headers-timeout: must not exceed --request-timeout (${requestTimeoutMs} ms)`);
+  }
+  return {
+    maxParams: int("max-params", 2000, 10, 1_000_000),
+    maxItems: int("max-items", 1000, 1, 1_000_000),
+    maxValueLength: int("max-value-length", 65_536, 64, 256 * 1024 * 1024),
+    rateLimit,
+    rateBurst: int("rate-burst", Math.max(1, 2 * rateLimit), 1, 10_000_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: int("keep-alive-timeout", 5000, 50, 3_600_000),
+  };
 }
 
 /** Returns the config, or "help" when --help was asked; throws ConfigError naming the bad value. */
@@ -90,5 +156,6 @@ export function parseServeConfig(args: readonly string[], env: NodeJS.ProcessEnv
     operatorKeys: keyTexts.map(parseOperatorKey),
     logLevel,
     bodyLimitBytes: parseInteger("--body-limit", pick("body-limit") ?? "1048576", 1024, 256 * 1024 * 1024),
+    ...limitsConfig(pick),
   };
 }

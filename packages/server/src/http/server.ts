@@ -130,8 +130,16 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps) 
   return handleApi(req, res, deps, requestId, url);
 }
 
+/**
+ * Node checks headersTimeout/requestTimeout on a timer (default every 30 s, so a 10 s limit could fire 40 s late);
+ * check at a quarter of the shortest timeout, between 50 ms and 1 s.
+ */
+function checkingIntervalMs(limits: HttpLimits): number {
+  return Math.max(50, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
+}
+
 export function createHttpServer(deps: HttpDeps): Server {
-  const server = createServer((req, res) => {
+  const server = createServer({ connectionsCheckingInterval: checkingIntervalMs(deps.limits) }, (req, res) => {
     route(req, res, deps).catch((error: unknown) => {
       deps.logger.error({ err: error }, "request failed outside the pipeline");
       if (!res.headersSent) send(res, 200, JSON.stringify(failureEnvelope(undefined, error)), randomUUID());

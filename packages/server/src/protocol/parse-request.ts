@@ -1,5 +1,6 @@
 // Turns query string + body into one parameter bag (secgroup-api.md §1.3): form, JSON, or query; body wins on a clash.
 import { ApiError, type ParamValue } from "@sgplane/spec";
+import { checkInputLimits, countFormParams, DEFAULT_INPUT_LIMITS, type InputLimits, tooManyParams } from "./limits.ts";
 
 /** Parameter name → value, exactly as received (the signature is computed over this). Null prototype. */
 export type ParamBag = Record<string, ParamValue>;
@@ -32,7 +33,9 @@ function nestingDepth(root: unknown): number {
     if (value === null || typeof value !== "object") continue;
     if (depth > max) max = depth;
     if (max > MAX_JSON_DEPTH) return max;
-    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+    for (const child of Object.values(value)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
   }
   return max;
 }
@@ -55,18 +58,30 @@ function parseJsonObject(body: string): Record<string, ParamValue> {
 
 /**
  * Builds the bag: body parameters first (they win on a clash), then query parameters not already present.
- * Throws 230 `Params [body] not available` when the body cannot be parsed.
+ * Throws 230 `Params [body] not available` when the body cannot be parsed or has too many parameters, and 230
+ * naming the parameter when a value breaks the global limits (limits.ts).
  */
-export function parseRequest(query: string, contentType: string, body: string): ParamBag {
+export function parseRequest(
+  query: string,
+  contentType: string,
+  body: string,
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): ParamBag {
   const bag = newBag();
+  const queryParams = query.length > 0 ? countFormParams(query) : 0;
   if (body.length > 0) {
     if (bodyIsJson(contentType, body)) {
-      for (const [key, value] of Object.entries(parseJsonObject(body))) bag[key] = value;
+      const object = parseJsonObject(body);
+      // Counted before copying; form bodies are counted before URLSearchParams splits them at all.
+      if (Object.keys(object).length + queryParams > limits.maxParams) throw tooManyParams(limits);
+      for (const [key, value] of Object.entries(object)) bag[key] = value;
     } else {
+      if (countFormParams(body) + queryParams > limits.maxParams) throw tooManyParams(limits);
       addForm(bag, body);
     }
-  }
+  } else if (queryParams > limits.maxParams) throw tooManyParams(limits);
   if (query.length > 0) addForm(bag, query);
+  checkInputLimits(bag, limits);
   return bag;
 }
 

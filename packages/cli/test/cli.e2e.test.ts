@@ -4,14 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  DEMO,
-  EXAMPLE_SEED,
-  OPERATOR,
-  runSgplane,
-  type ServerProcess,
-  startServer,
-} from "../../server/test/harness.ts";
+import { DEMO, EXAMPLE_SEED, OPERATOR, runToExit, type ServerProcess, startServer } from "../../server/test/harness.ts";
 
 let server: ServerProcess;
 let dir: string;
@@ -32,7 +25,7 @@ interface Run {
 
 /** Runs `sgplane ARGS` (packages/server/src/main.ts, which hands every non-serve command to the CLI). */
 function sgplane(args: readonly string[], key = DEMO, env: Record<string, string> = {}): Promise<Run> {
-  const child = runSgplane(args, {
+  return runToExit(args, {
     SGPLANE_CONFIG: join(dir, "absent.json"),
     SGPLANE_BASE_URL: server.url,
     SGPLANE_PUBLIC_KEY: key.publicKey,
@@ -40,15 +33,6 @@ function sgplane(args: readonly string[], key = DEMO, env: Record<string, string
     SGPLANE_REGION: "cn-bj2",
     ...env,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 async function ok(args: readonly string[], key = DEMO): Promise<string> {

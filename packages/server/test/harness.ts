@@ -36,8 +36,11 @@ export function runSgplane(args: readonly string[], env: Record<string, string> 
 }
 
 /** Runs sgplane to completion (for start-up failures); returns exit code and output. */
-export function runToExit(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = runSgplane(args);
+export function runToExit(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = runSgplane(args, env);
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => {
@@ -46,7 +49,8 @@ export function runToExit(args: readonly string[]): Promise<{ code: number | nul
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+  // "close", not "exit": the output pipes are drained by then.
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {

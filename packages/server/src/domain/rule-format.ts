@@ -93,18 +93,38 @@ function addressProblem(part: string): string | undefined {
   return undefined;
 }
 
+/** The first bad free-text field of a rule (DstPort before IPRange), or undefined; shared by requests and seeds. */
+export function ruleFieldProblem(
+  rule: Pick<RuleRequest, "protocolType" | "dstPort" | "ipRange">,
+  ownSecGroupId: string,
+): { field: "DstPort" | "IPRange"; missing: boolean; reason: string } | undefined {
+  const dstPort = rule.dstPort?.trim() ?? "";
+  const portless = rule.protocolType !== "TCP" && rule.protocolType !== "UDP";
+  // ICMP and ALL have no ports, so Go clients (which drop empty strings) send none.
+  if (dstPort === "" && !portless) return { field: "DstPort", missing: true, reason: "is required for TCP and UDP" };
+  const portProblem = dstPort === "" ? undefined : dstPortProblem(dstPort);
+  if (portProblem) return { field: "DstPort", missing: false, reason: portProblem };
+  const ipProblem = ipRangeProblem(rule.ipRange.trim(), ownSecGroupId);
+  if (ipProblem) return { field: "IPRange", missing: false, reason: ipProblem };
+  return undefined;
+}
+
 /** Settles one rule of a request; `position` is its index in the request list (the n of Rule.n). */
 export function normalizeRule(rule: RuleRequest, position: number, ownSecGroupId: string): RuleSpec {
-  const field = (name: string) => `Rule.${position}.${name}`;
-  const dstPort = settleDstPort(rule, field("DstPort"));
-  const ipRange = rule.ipRange.trim();
-  const ipProblem = ipRangeProblem(ipRange, ownSecGroupId);
-  if (ipProblem) throw new ApiError("InvalidParams", { name: field("IPRange"), reason: ipProblem });
+  const problem = ruleFieldProblem(rule, ownSecGroupId);
+  if (problem !== undefined) {
+    const name = `Rule.${position}.${problem.field}`;
+    throw problem.missing
+      ? new ApiError("MissingParams", { name })
+      : new ApiError("InvalidParams", { name, reason: problem.reason });
+  }
+  const dstPort = rule.dstPort?.trim() ?? "";
   return {
     direction: rule.direction,
     protocolType: rule.protocolType,
-    dstPort,
-    ipRange: ipRange
+    dstPort: dstPort === "" ? "ALL" : canonicalDstPort(dstPort),
+    ipRange: rule.ipRange
+      .trim()
       .split(",")
       .map((item) => item.trim())
       .join(","),
@@ -113,19 +133,6 @@ export function normalizeRule(rule: RuleRequest, position: number, ownSecGroupId
     remark: rule.remark ?? "",
     ipVersion: rule.ipVersion ?? "IPv4",
   };
-}
-
-function settleDstPort(rule: RuleRequest, name: string): string {
-  const text = rule.dstPort?.trim() ?? "";
-  const portless = rule.protocolType !== "TCP" && rule.protocolType !== "UDP";
-  if (text === "") {
-    // ICMP and ALL have no ports, so Go clients (which drop empty strings) send none.
-    if (portless) return "ALL";
-    throw new ApiError("MissingParams", { name });
-  }
-  const problem = dstPortProblem(text);
-  if (problem) throw new ApiError("InvalidParams", { name, reason: problem });
-  return canonicalDstPort(text);
 }
 
 /** Settles every rule of a request; the first bad field, in request order, is reported. */

@@ -41,21 +41,8 @@ export function groupRow(id: string, extra: Partial<SecGroupRow> = {}, scope: Sc
   };
 }
 
-export function ruleRow(id: string, secGroupId: string, priority: number, extra: Partial<RuleRow> = {}): RuleRow {
-  return {
-    ruleId: id,
-    secGroupId,
-    direction: "Ingress",
-    protocolType: "TCP",
-    dstPort: "22",
-    ipRange: "0.0.0.0/0",
-    priority,
-    ruleAction: "Accept",
-    remark: "",
-    ipVersion: "IPv4",
-    ...extra,
-  };
-}
+/** Rule rows are built the same way as in the store contract suite. */
+export { rule as ruleRow } from "../store/contract/world.ts";
 
 export interface TestEnv {
   readonly store: Store;

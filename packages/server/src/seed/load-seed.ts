@@ -2,7 +2,7 @@
 import type { seed } from "@sgplane/spec";
 import { normalizeRule } from "../domain/rule-format.ts";
 import type { IdSource } from "../handlers/context.ts";
-import type { WriteTx } from "../store/port.ts";
+import type { ResourceRow, WriteTx } from "../store/port.ts";
 
 export async function loadSeed(tx: WriteTx, file: seed.SeedFile, ids: IdSource, nowSeconds: number): Promise<void> {
   // Several servers may start with one seed on one PostgreSQL database at once: one load at a time.
@@ -35,28 +35,31 @@ async function loadCompany(tx: WriteTx, c: seed.SeedCompany, ids: IdSource, nowS
   const resources = [...(c.Resources ?? [])].sort(
     (a, b) => Number(a.SuperResourceId !== undefined) - Number(b.SuperResourceId !== undefined),
   );
-  for (const r of resources) {
-    await tx.upsertResource({
-      resourceId: r.ResourceId,
-      companyId,
-      projectId: r.ProjectId,
-      region: r.Region,
-      vpcId: r.VPCId,
-      resourceType: r.ResourceType,
-      name: r.Name,
-      securityMode: r.SecurityMode,
-      privateIp: r.PrivateIp ?? "",
-      zone: r.Zone ?? 0,
-      eip: r.EIP ?? [],
-      superResourceId: r.SuperResourceId ?? "",
-    });
-  }
+  for (const r of resources) await tx.upsertResource(resourceRow(companyId, r));
   for (const g of c.SecGroups ?? []) await loadSecGroup(tx, companyId, g, ids, nowSeconds);
   if (c.Bindings !== undefined && c.Bindings.length > 0) {
     await tx.putBindings(
       c.Bindings.map((b) => ({ resourceId: b.ResourceId, secGroupId: b.SecGroupId, priority: b.Priority })),
     );
   }
+}
+
+/** A seed resource entry (also AdminRegisterResource's input) as a store row, defaults filled in. */
+export function resourceRow(companyId: number, r: seed.SeedResource): ResourceRow {
+  return {
+    resourceId: r.ResourceId,
+    companyId,
+    projectId: r.ProjectId,
+    region: r.Region,
+    vpcId: r.VPCId,
+    resourceType: r.ResourceType,
+    name: r.Name,
+    securityMode: r.SecurityMode,
+    privateIp: r.PrivateIp ?? "",
+    zone: r.Zone ?? 0,
+    eip: r.EIP ?? [],
+    superResourceId: r.SuperResourceId ?? "",
+  };
 }
 
 async function loadSecGroup(tx: WriteTx, companyId: number, g: seed.SeedSecGroup, ids: IdSource, nowSeconds: number) {

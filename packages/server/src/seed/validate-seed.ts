@@ -2,7 +2,7 @@
 
 import { DEFAULT_REGIONS, seed } from "@sgplane/spec";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
-import { dstPortProblem, ipRangeProblem } from "../domain/rule-format.ts";
+import { ruleFieldProblem } from "../domain/rule-format.ts";
 
 export class SeedError extends Error {
   constructor(
@@ -128,13 +128,11 @@ function checkRules(g: seed.SeedSecGroup, at: string, limit: number, ids: Ids) {
   const counts = { Ingress: 0, Egress: 0 };
   for (const [i, r] of (g.Rules ?? []).entries()) {
     if (r.RuleId !== undefined) ids.rule.add(r.RuleId, `${at}.Rules[${i}].RuleId`);
-    const dstPort = r.DstPort.trim();
-    const portless = r.ProtocolType !== "TCP" && r.ProtocolType !== "UDP";
-    const portProblem =
-      dstPort === "" ? (portless ? undefined : "is required for TCP and UDP") : dstPortProblem(dstPort);
-    if (portProblem !== undefined) throw new SeedError(`${at}.Rules[${i}].DstPort`, portProblem);
-    const ipProblem = ipRangeProblem(r.IPRange.trim(), g.SecGroupId);
-    if (ipProblem !== undefined) throw new SeedError(`${at}.Rules[${i}].IPRange`, ipProblem);
+    const problem = ruleFieldProblem(
+      { protocolType: r.ProtocolType, dstPort: r.DstPort, ipRange: r.IPRange },
+      g.SecGroupId,
+    );
+    if (problem !== undefined) throw new SeedError(`${at}.Rules[${i}].${problem.field}`, problem.reason);
     priorities.add(`${r.Direction} ${r.Priority}`, `${at}.Rules[${i}].Priority`);
     counts[r.Direction]++;
     if (counts[r.Direction] > limit)

@@ -1,5 +1,6 @@
 // Admin actions for the inventory other services own: VPCs and resources (hosts, NICs, ...).
 import { ApiError } from "@sgplane/spec";
+import { resourceRow } from "../../seed/load-seed.ts";
 import type { Handler } from "../context.ts";
 import { requireCompany, requireProjectOf } from "./accounts.ts";
 
@@ -31,20 +32,7 @@ export const adminRegisterResource: Handler<"AdminRegisterResource"> = (input, c
     ) {
       throw new ApiError("ResourceStillBound", { resourceId: input.ResourceId, count: "some" });
     }
-    await tx.upsertResource({
-      resourceId: input.ResourceId,
-      companyId: input.CompanyId,
-      projectId: input.ProjectId,
-      region: input.Region,
-      vpcId: input.VPCId,
-      resourceType: input.ResourceType,
-      name: input.Name,
-      securityMode: input.SecurityMode,
-      privateIp: input.PrivateIp ?? "",
-      zone: input.Zone ?? 0,
-      eip: input.EIP ?? [],
-      superResourceId: input.SuperResourceId ?? "",
-    });
+    await tx.upsertResource(resourceRow(input.CompanyId, input));
     return {};
   });
 

@@ -165,7 +165,7 @@ function decodeFields(prefix: string, schema: TObject, fields: Map<string, WireN
   const out: Record<string, unknown> = {};
   const required = new Set(schema.required ?? []);
   for (const [prop, propSchema] of Object.entries(schema.properties)) {
-    const node = findField(fields, prop, propSchema);
+    const node = findField(fields, prop);
     const value = node === undefined ? undefined : decodeNode(`${prefix}${prop}`, propSchema, node);
     if (value !== undefined) out[prop] = value;
     else if (required.has(prop)) throw new ApiError("MissingParams", { name: `${prefix}${prop}` });
@@ -173,17 +173,12 @@ function decodeFields(prefix: string, schema: TObject, fields: Map<string, WireN
   return out;
 }
 
-/** Exact key first; else a case-insensitive match or a declared alias (VPCID sent as VPCId). */
-function findField(fields: Map<string, WireNode>, prop: string, schema: TSchema): WireNode | undefined {
+/** Exact key first; else a case-insensitive match (CreateSecGroup's VPCID arrives as VPCId from the doc example). */
+function findField(fields: Map<string, WireNode>, prop: string): WireNode | undefined {
   const exact = fields.get(prop);
   if (exact !== undefined) return exact;
   const lower = prop.toLowerCase();
   for (const [k, n] of fields) if (k.toLowerCase() === lower) return n;
-  const aliases = (schema as { aliases?: readonly string[] }).aliases ?? [];
-  for (const alias of aliases) {
-    const n = fields.get(alias);
-    if (n !== undefined) return n;
-  }
   return undefined;
 }
 

@@ -1,25 +1,19 @@
 // DescribeSecGroup (§3.5): groups with their rules, by ids (unknown ones skipped, no paging) or paged in scope.
 import { pageOf } from "../domain/paging.ts";
 import type { Handler } from "./context.ts";
-import { rulesByGroup, secGroupInfo } from "./render.ts";
+import { renderSecGroup } from "./render.ts";
 
 export const describeSecGroup: Handler<"DescribeSecGroup"> = async (input, ctx) =>
   ctx.store.read(async (tx) => {
     const ids = input.SecGroupId ?? [];
-    let groups: Awaited<ReturnType<typeof tx.secGroupsByIds>>;
-    let total: number;
     if (ids.length > 0) {
       // Creation order like the paged listing; the VPC filter still narrows an id list.
-      groups = (await tx.secGroupsByIds(ctx.scope, ids)).filter(
-        (g) => input.VPCId === undefined || g.vpcId === input.VPCId,
+      const groups = (await tx.secGroupsWithRules(ctx.scope, ids)).filter(
+        (g) => input.VPCId === undefined || g.group.vpcId === input.VPCId,
       );
-      total = groups.length;
-    } else {
-      const filter = input.VPCId === undefined ? {} : { vpcId: input.VPCId };
-      const page = await tx.listSecGroups(ctx.scope, filter, pageOf(input.Offset, input.Limit));
-      groups = page.rows;
-      total = page.total;
+      return { DataSet: groups.map(renderSecGroup), TotalCount: groups.length };
     }
-    const rules = groups.length > 0 ? rulesByGroup(await tx.rulesOf(groups.map((g) => g.secGroupId))) : new Map();
-    return { DataSet: groups.map((g) => secGroupInfo(g, rules.get(g.secGroupId) ?? [])), TotalCount: total };
+    const filter = input.VPCId === undefined ? {} : { vpcId: input.VPCId };
+    const page = await tx.listSecGroupsWithRules(ctx.scope, filter, pageOf(input.Offset, input.Limit));
+    return { DataSet: page.rows.map(renderSecGroup), TotalCount: page.total };
   });

@@ -1,7 +1,7 @@
 // DisassociateSecGroup (§3.12, the seed action): unbind by groups, by resources, or by pairs, all or nothing.
 import { checkDisassociateShape, type DisassociateRequest, planDisassociate } from "../domain/disassociate.ts";
 import type { Handler } from "./context.ts";
-import { applyBindingPlan, companyOf, loadBindingWorld, lockRows } from "./tenant-load.ts";
+import { applyBindingPlan, companyOf, loadBindingWorld, lockRows, lockRowsAndBoundGroups } from "./tenant-load.ts";
 
 export const disassociateSecGroup: Handler<"DisassociateSecGroup"> = async (input, ctx) => {
   const request: DisassociateRequest = {
@@ -22,7 +22,9 @@ export const disassociateSecGroup: Handler<"DisassociateSecGroup"> = async (inpu
       const bound = scopedGroups.length > 0 ? await tx.bindingsOfSecGroups(scopedGroups) : [];
       affected = bound.map((b) => b.resourceId);
     }
-    await lockRows(tx, { resourceIds: affected });
+    // By resources alone, every group of theirs may lose a binding: lock those groups first (lock order).
+    if (secGroupIds.length === 0) await lockRowsAndBoundGroups(tx, { resourceIds: affected });
+    else await lockRows(tx, { resourceIds: affected });
     const company = await companyOf(tx, ctx.scope);
     const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds: affected });
     await applyBindingPlan(tx, planDisassociate(world, request, company.notBoundPolicy));

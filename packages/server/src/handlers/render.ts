@@ -1,7 +1,8 @@
 // Store rows → the response models of §3.17, with exact JSON types (ints as numbers, lists always present).
 import type { models } from "@sgplane/spec";
 import { compareRules } from "../domain/rule-set.ts";
-import type { RuleRow, SecGroupRow } from "../store/port.ts";
+import { withRememberedJson } from "../protocol/encode-envelope.ts";
+import type { RuleRow, SecGroupRow, SecGroupWithRules } from "../store/port.ts";
 
 export function ruleInfo(rule: RuleRow): models.SecGroupRuleInfo {
   return {
@@ -31,13 +32,18 @@ export function secGroupInfo(group: SecGroupRow, rules: readonly RuleRow[]): mod
   };
 }
 
-/** Rules grouped by their group id, for rendering many groups from one query. */
-export function rulesByGroup(rules: readonly RuleRow[]): Map<string, RuleRow[]> {
-  const byGroup = new Map<string, RuleRow[]>();
-  for (const rule of rules) {
-    const list = byGroup.get(rule.secGroupId);
-    if (list === undefined) byGroup.set(rule.secGroupId, [rule]);
-    else list.push(rule);
+const rendered = new WeakMap<SecGroupWithRules, models.SecGroupInfo>();
+
+/**
+ * secGroupInfo of a store unit, rendered once per unit object: the store hands out the same object for as long as
+ * the group is unchanged (SecGroupCache), so repeated reads of a group reuse its rendering and its JSON text
+ * (encodeEnvelope). Not to be mutated.
+ */
+export function renderSecGroup(unit: SecGroupWithRules): models.SecGroupInfo {
+  let info = rendered.get(unit);
+  if (info === undefined) {
+    info = withRememberedJson(secGroupInfo(unit.group, unit.rules));
+    rendered.set(unit, info);
   }
-  return byGroup;
+  return info;
 }

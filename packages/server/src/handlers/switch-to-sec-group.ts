@@ -7,7 +7,7 @@ import {
   type SwitchTarget,
 } from "../domain/switch-to-sec-group.ts";
 import type { Handler } from "./context.ts";
-import { applyBindingPlan, companyOf, loadBindingWorld, lockRows } from "./tenant-load.ts";
+import { applyBindingPlan, companyOf, loadBindingWorld, lockRowsAndBoundGroups } from "./tenant-load.ts";
 
 export const switchToSecGroup: Handler<"SwitchToSecGroup"> = async (input, ctx) => {
   const resourceId = input.ResourceId;
@@ -20,7 +20,8 @@ export const switchToSecGroup: Handler<"SwitchToSecGroup"> = async (input, ctx) 
   const secGroupIds = targets.flatMap((t) => t.entries.map((e) => e.secGroupId));
   const nicIds = targets.slice(1).map((t) => t.resourceId);
   return ctx.store.write(async (tx) => {
-    await lockRows(tx, { secGroupIds, resourceIds: [resourceId, ...nicIds] });
+    // Switching may unbind the resource's current groups too.
+    await lockRowsAndBoundGroups(tx, { secGroupIds, resourceIds: [resourceId, ...nicIds] });
     // Only NICs of this resource may be switched with it; any other id is reported as unknown.
     const children = new Set((await tx.childResources([resourceId])).map((r) => r.resourceId));
     const company = await companyOf(tx, ctx.scope);

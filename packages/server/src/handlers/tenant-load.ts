@@ -19,6 +19,23 @@ export async function lockRows(
   if (resources.length > 0) await tx.lockResources(resources);
 }
 
+/**
+ * lockRows, plus the groups these resources are bound to now. Unbinding changes the group's row (its binding count,
+ * kept by a trigger), so a writer that may unbind groups it was not asked about locks them too, before the
+ * resources, keeping the one lock order. (A group bound in between is locked late by the trigger: at worst a
+ * deadlock that PostgreSQL detects and the store retries.)
+ */
+export async function lockRowsAndBoundGroups(
+  tx: WriteTx,
+  rows: { secGroupIds?: readonly string[]; resourceIds: readonly string[] },
+): Promise<void> {
+  const bound = rows.resourceIds.length > 0 ? await tx.bindingsOfResources(sortedUnique(rows.resourceIds)) : [];
+  await lockRows(tx, {
+    secGroupIds: [...(rows.secGroupIds ?? []), ...bound.map((b) => b.secGroupId)],
+    resourceIds: rows.resourceIds,
+  });
+}
+
 export async function companyOf(tx: ReadTx, scope: Scope): Promise<CompanyRow> {
   const company = await tx.company(scope.companyId);
   // Authentication resolved the key to this company moments ago, so its absence is a server fault.

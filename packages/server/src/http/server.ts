@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApiError } from "@sgplane/spec";
 import type { Logger } from "pino";
 import { type ApiOutcome, handleApiRequest, type PipelineDeps } from "../pipeline.ts";
+import { encodeEnvelope } from "../protocol/encode-envelope.ts";
 import { type Envelope, failureEnvelope } from "../protocol/envelope.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -92,7 +93,7 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, deps: HttpDe
   }
   const envelope: Envelope = outcome.envelope;
   if (res.destroyed) return;
-  send(res, 200, JSON.stringify(envelope), requestId);
+  send(res, 200, encodeEnvelope(envelope), requestId);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics.observe(outcome.action ?? "unknown", envelope.RetCode, seconds);
   const line = {

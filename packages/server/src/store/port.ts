@@ -77,6 +77,12 @@ export interface RuleRow {
   readonly ipVersion: "IPv4" | "IPv6";
 }
 
+/** A group and its rules (creation order), read as one unit. */
+export interface SecGroupWithRules {
+  readonly group: SecGroupRow;
+  readonly rules: readonly RuleRow[];
+}
+
 export interface BindingRow {
   readonly resourceId: string;
   readonly secGroupId: string;
@@ -112,6 +118,14 @@ export interface ReadTx {
   countSecGroups(companyId: number): Promise<number>;
   secGroupsOf(companyId: number): Promise<readonly SecGroupRow[]>;
   rulesOf(secGroupIds: readonly string[]): Promise<readonly RuleRow[]>;
+  /**
+   * Groups in scope with their rules, by ids, creation order; unknown and out-of-scope ids are skipped. A read
+   * transaction may answer from a cache of groups keyed by their version (see SecGroupCache): the objects returned
+   * are then shared between requests and must not be mutated.
+   */
+  secGroupsWithRules(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithRules[]>;
+  /** listSecGroups, with each group's rules (cached like secGroupsWithRules). */
+  listSecGroupsWithRules(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupWithRules>>;
 
   resourcesByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRow[]>;
   resourceById(resourceId: string): Promise<ResourceRow | undefined>;
@@ -129,6 +143,7 @@ export interface ReadTx {
   bindingsOfSecGroups(secGroupIds: readonly string[]): Promise<readonly BindingRow[]>;
   /** Bindings of one group (or of every group in scope), bind order, paged. */
   listBindings(scope: Scope, secGroupId: string | undefined, page: Page): Promise<Paged<BindingRow>>;
+  /** Bindings per group (every id present, 0 when none). */
   countBindingsOfSecGroups(secGroupIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
 }
 

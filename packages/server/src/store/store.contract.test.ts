@@ -5,6 +5,7 @@ import { concurrencyTests } from "./contract/concurrency-tests.ts";
 import type { ContractContext } from "./contract/context.ts";
 import { ENGINES, type EngineHandle } from "./contract/engines.ts";
 import { inventoryTests } from "./contract/inventory-tests.ts";
+import { secGroupReadTests } from "./contract/secgroup-read-tests.ts";
 import { tenantTests } from "./contract/tenant-tests.ts";
 import { transactionTests } from "./contract/transaction-tests.ts";
 import { seedWorld } from "./contract/world.ts";
@@ -29,6 +30,7 @@ for (const engine of ENGINES) {
     tenantTests(ctx);
     inventoryTests(ctx);
     bindingTests(ctx);
+    secGroupReadTests(ctx);
     transactionTests(ctx);
     concurrencyTests(ctx);
   });

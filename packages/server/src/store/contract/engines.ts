@@ -10,6 +10,8 @@ export interface EngineHandle {
   readonly store: Store;
   /** Closes the store and opens the same database again; undefined where the data cannot outlive the store. */
   readonly reopen: (() => Promise<Store>) | undefined;
+  /** A second store on the same database (another server); the caller closes it. Undefined where none can be. */
+  readonly openPeer: (() => Promise<Store>) | undefined;
   dispose(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ const sqliteMemory: EngineFactory = {
   serialWriters: true,
   async open() {
     const store = await openStore("sqlite::memory:");
-    return { store, reopen: undefined, dispose: () => store.close() };
+    return { store, reopen: undefined, openPeer: undefined, dispose: () => store.close() };
   },
 };
 
@@ -56,6 +58,7 @@ const sqliteFile: EngineFactory = {
         store = await openStore(url);
         return store;
       },
+      openPeer: () => openStore(url),
       dispose: async () => {
         await store.close();
         await rm(dir, { recursive: true, force: true });
@@ -90,6 +93,7 @@ function postgresEngine(skip: string | undefined): EngineFactory {
           store = await openStore(url);
           return store;
         },
+        openPeer: () => openStore(url),
         dispose: () => store.close(),
       };
     },

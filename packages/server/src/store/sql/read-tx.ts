@@ -11,6 +11,7 @@ import type {
   RuleRow,
   Scope,
   SecGroupRow,
+  SecGroupWithRules,
   VpcRow,
 } from "../port.ts";
 import type { SqlConn, SqlValue } from "./driver.ts";
@@ -36,6 +37,7 @@ import {
   VPC_COLUMNS,
   type VpcRaw,
 } from "./rows.ts";
+import type { SecGroupCache } from "./secgroup-cache.ts";
 
 const IN_SCOPE = "company_id = ? AND project_id = ? AND region = ?";
 const scopeParams = (s: Scope): SqlValue[] => [s.companyId, s.projectId, s.region];
@@ -71,6 +73,12 @@ const Q = {
   countSecGroups: "SELECT COUNT(*) AS n FROM secgroups WHERE company_id = ?",
   secGroupsOf: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE company_id = ? ORDER BY seq`,
   rulesOf: `SELECT ${RULE_COLUMNS}, seq FROM rules WHERE secgroup_id IN ${IDS} ORDER BY seq`,
+  // Two narrow columns: what a cached read needs to decide, per group, whether its cached copy is current.
+  secGroupVersions: `SELECT secgroup_id, version, seq FROM secgroups WHERE secgroup_id IN ${IDS} ORDER BY seq`,
+  listSecGroupVersions: `SELECT secgroup_id, version FROM secgroups WHERE ${IN_SCOPE} ORDER BY seq LIMIT ? OFFSET ?`,
+  listSecGroupVersionsOfVpc: `SELECT secgroup_id, version FROM secgroups WHERE ${IN_SCOPE} AND vpc_id = ?
+    ORDER BY seq LIMIT ? OFFSET ?`,
+  secGroupsWithVersions: `SELECT ${SECGROUP_COLUMNS}, version, seq FROM secgroups WHERE secgroup_id IN ${IDS}`,
 
   resourcesByIds: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE resource_id IN ${IDS} ORDER BY seq`,
   resourceById: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE resource_id = ?`,
@@ -88,7 +96,8 @@ const Q = {
     WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? AND b.secgroup_id = ? ORDER BY b.seq LIMIT ? OFFSET ?`,
   countListBindingsOfGroup: `SELECT COUNT(*) AS n FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
     WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? AND b.secgroup_id = ?`,
-  countBindings: `SELECT secgroup_id, COUNT(*) AS n FROM bindings WHERE secgroup_id IN ${IDS} GROUP BY secgroup_id`,
+  // Kept by triggers (migration 002), so a quota check does not count a group's bindings row by row.
+  countBindings: `SELECT secgroup_id, binding_count AS n FROM secgroups WHERE secgroup_id IN ${IDS}`,
 } as const;
 
 /** listResources by filter combination (bit 1: VPC, bit 2: type), built once so statement-cache keys are stable. */
@@ -101,9 +110,14 @@ const listResourcesSql = [0, 1, 2, 3].map((bits) => {
 });
 
 type Seq = { seq: DbInt };
+type Versioned = { secgroup_id: string; version: DbInt };
 
 export class SqlReadTx implements ReadTx {
-  constructor(protected readonly conn: SqlConn) {}
+  /** cache: only for read transactions (see SecGroupCache for why). */
+  constructor(
+    protected readonly conn: SqlConn,
+    private readonly cache?: SecGroupCache,
+  ) {}
 
   /** Runs an `IN ${IDS}` template over any number of ids (scope parameters first); keeps seq order across chunks. */
   protected async selectIn<R>(template: string, before: readonly SqlValue[], ids: readonly string[]): Promise<R[]> {
@@ -224,6 +238,64 @@ export class SqlReadTx implements ReadTx {
 
   async rulesOf(secGroupIds: readonly string[]): Promise<readonly RuleRow[]> {
     return (await this.selectInBySeq<RuleRaw & Seq>(Q.rulesOf, [], secGroupIds)).map(toRule);
+  }
+
+  async secGroupsWithRules(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithRules[]> {
+    if (ids.length === 0) return [];
+    if (this.cache === undefined) {
+      const groups = await this.secGroupsByIds(scope, ids);
+      return this.#attachRules(groups);
+    }
+    const versions = await this.selectInBySeq<Versioned & Seq>(Q.secGroupVersions, [], ids);
+    // The scope is checked on the cached rows: a group that moves (seed or import) gets a new version.
+    return (await this.#fromCache(versions)).filter((g) => inScope(scope)(g.group));
+  }
+
+  async listSecGroupsWithRules(
+    scope: Scope,
+    filter: { vpcId?: string },
+    page: Page,
+  ): Promise<Paged<SecGroupWithRules>> {
+    if (this.cache === undefined) {
+      const listed = await this.listSecGroups(scope, filter, page);
+      return { rows: await this.#attachRules(listed.rows), total: listed.total };
+    }
+    const where = filter.vpcId === undefined ? scopeParams(scope) : [...scopeParams(scope), filter.vpcId];
+    const [list, count] =
+      filter.vpcId === undefined
+        ? [Q.listSecGroupVersions, Q.countListSecGroups]
+        : [Q.listSecGroupVersionsOfVpc, Q.countListSecGroupsOfVpc];
+    const versions = await this.conn.all<Versioned>(list, [...where, page.limit, page.offset]);
+    return { rows: await this.#fromCache(versions), total: await this.count(count, where) };
+  }
+
+  async #attachRules(groups: readonly SecGroupRow[]): Promise<SecGroupWithRules[]> {
+    const byGroup = new Map<string, RuleRow[]>(groups.map((g) => [g.secGroupId, []]));
+    if (groups.length > 0) {
+      for (const rule of await this.rulesOf(groups.map((g) => g.secGroupId))) byGroup.get(rule.secGroupId)?.push(rule);
+    }
+    return groups.map((group) => ({ group, rules: byGroup.get(group.secGroupId) ?? [] }));
+  }
+
+  /** The groups of these version rows (in their order), reading only those missing from the cache or stale. */
+  async #fromCache(versions: readonly Versioned[]): Promise<SecGroupWithRules[]> {
+    const cache = this.cache;
+    if (cache === undefined) throw new Error("unreachable: no cache in this transaction");
+    const hits = versions.map((v) => cache.get(v.secgroup_id, Number(v.version)));
+    const missing = versions.filter((_, i) => hits[i] === undefined).map((v) => v.secgroup_id);
+    const loaded = new Map<string, SecGroupWithRules>();
+    if (missing.length > 0) {
+      const rows = await this.selectIn<SecGroupRaw & { version: DbInt }>(Q.secGroupsWithVersions, [], missing);
+      const groups = await this.#attachRules(rows.map(toSecGroup));
+      groups.forEach((g, i) => {
+        loaded.set(g.group.secGroupId, g);
+        cache.set(g.group.secGroupId, Number(rows[i]?.version), g);
+      });
+    }
+    return versions.flatMap((v, i) => {
+      const g = hits[i] ?? loaded.get(v.secgroup_id);
+      return g === undefined ? [] : [g];
+    });
   }
 
   async resourcesByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRow[]> {

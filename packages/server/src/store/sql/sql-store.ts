@@ -2,11 +2,14 @@
 import type { ReadTx, Store, WriteTx } from "../port.ts";
 import type { SqlDriver } from "./driver.ts";
 import { SqlReadTx } from "./read-tx.ts";
+import { SecGroupCache } from "./secgroup-cache.ts";
 import { SqlWriteTx, type WriteSql, writeSqlFor } from "./write-tx.ts";
 
 export class SqlStore implements Store {
   readonly engine: "sqlite" | "postgres";
   readonly #sql: WriteSql;
+  /** Shared by this store's read transactions only. */
+  readonly #secGroups = new SecGroupCache();
 
   constructor(private readonly driver: SqlDriver) {
     this.engine = driver.dialect.engine;
@@ -14,7 +17,7 @@ export class SqlStore implements Store {
   }
 
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
-    return this.driver.read((conn) => fn(new SqlReadTx(conn)));
+    return this.driver.read((conn) => fn(new SqlReadTx(conn, this.#secGroups)));
   }
 
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {

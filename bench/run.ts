@@ -1,5 +1,6 @@
 // `npm run bench`: sgplane vs a bare node:http baseline in the same run, per scenario and engine, A/B alternated.
-// Server processes are pinned to core 0 and this load generator to core 1 (taskset), since the machine has 2 cores.
+// Server processes are pinned to core 0 and this load generator to core 1 (taskset), since the machine has 2 cores;
+// wrk, spawned from here, inherits core 1.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -7,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "@sgplane/spec";
-import autocannon from "autocannon";
+import { createLoader, type Generator, onPath, type Run, type Stream } from "./load.ts";
 import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } from "./world.ts";
 
 const { values: opts } = parseArgs({
@@ -18,11 +19,23 @@ const { values: opts } = parseArgs({
     duration: { type: "string", default: "5" },
     connections: { type: "string", default: "100" },
     servers: { type: "string", default: "1" },
+    generator: { type: "string" },
   },
 });
 const ROUNDS = Number(opts.rounds);
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
+const SERVERS = Number(opts.servers);
+if (!Number.isInteger(SERVERS) || SERVERS < 1 || SERVERS > 1000) throw new Error(`--servers ${opts.servers}: 1..1000`);
+if (opts.generator !== undefined && opts.generator !== "wrk" && opts.generator !== "autocannon") {
+  throw new Error(`--generator ${opts.generator}: wrk or autocannon`);
+}
+const GENERATOR: Generator = (opts.generator as Generator | undefined) ?? (onPath("wrk") ? "wrk" : "autocannon");
+if (GENERATOR === "wrk" && !onPath("wrk")) throw new Error("--generator wrk: wrk is not on PATH (apt-get install wrk)");
+/** Bodies precomputed for a generated workload: a whole number of its periods (mutate: 2 × resources). */
+const CYCLE = 20_000;
+/** Bodies sent one by one to capture sgplane's replies for the baseline, from the start of the cycle. */
+const SAMPLE = 20;
 // The production build (npm run build), as operators run it.
 const MAIN = new URL("../packages/server/dist/bin/sgplane.mjs", import.meta.url).pathname;
 const BASELINE = new URL("./baseline-server.ts", import.meta.url).pathname;
@@ -35,7 +48,11 @@ interface Proc {
 }
 
 const children = new Set<ChildProcess>();
-// A failed scenario must not leave servers behind.
+const track = (child: ChildProcess) => {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+};
+// A failed scenario must not leave servers (or wrk) behind.
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
 });
@@ -45,8 +62,7 @@ function startProcess(args: string[], core = 0): Promise<Proc> {
   const tsx = args[0]?.endsWith(".ts") ? ["--import", "tsx"] : [];
   const [cmd, argv] = pinned(core, [process.execPath, ...tsx, ...args]);
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
+  track(child);
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
@@ -71,46 +87,20 @@ function rssMb(p: Proc): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-type Body = () => string;
-
 function signedForm(companyKey: { publicKey: string; privateKey: string }, params: Record<string, string>): string {
   const all = { ...params, PublicKey: companyKey.publicKey, Region: "cn-bj2" };
   return new URLSearchParams({ ...all, Signature: sign(all, companyKey.privateKey) }).toString();
 }
 
-interface Run {
-  rps: number;
-  p50: number;
-  p99: number;
-  failures: number;
-}
-
-async function load(url: string, body: Body, connections = CONNECTIONS): Promise<Run> {
-  let failures = 0;
-  const result = await autocannon({
-    url,
-    connections,
-    duration: DURATION,
-    requests: [
-      {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }),
-        onResponse: (status: number, text: string) => {
-          if (status !== 200 || !text.includes('"RetCode":0')) failures++;
-        },
-      },
-    ],
-  });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: failures + result.errors,
-  };
+/** What one sgplane server is sent: its body list, cycled from `start`. */
+interface Workload {
+  readonly bodies: readonly string[];
+  readonly start: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const benchDir = await mkdtemp(join(tmpdir(), "sgplane-bench-"));
+const load = createLoader({ generator: GENERATOR, dir: benchDir, track });
 
 interface Row {
   scenario: string;
@@ -126,34 +116,118 @@ interface Row {
 }
 const rows: Row[] = [];
 
-async function abRounds(scenario: string, engine: string, server: Proc, body: Body, note = ""): Promise<void> {
-  const baseline = await startProcess([BASELINE], 0);
-  const ours: Run[] = [];
-  const base: Run[] = [];
+async function post(url: string, body: string): Promise<{ text: string; contentType: string }> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body,
+  });
+  return { text: await res.text(), contentType: res.headers.get("content-type") ?? "" };
+}
+
+interface Sample {
+  /** Action → the first reply sgplane gave for it: the baseline's reply file. */
+  readonly replies: Record<string, unknown>;
+  /** Action → the body that produced that reply, and the reply's size in bytes and content type. */
+  readonly firsts: Map<string, { body: string; bytes: number; contentType: string }>;
+  readonly sent: number;
+}
+
+/**
+ * Sends the first SAMPLE bodies of the workload to sgplane, one by one and in the cycle's own order (so a mutation is
+ * followed by its undo exactly as under load), and keeps the first reply per Action. The caller starts the generator
+ * right after them, so the cycle is not broken.
+ */
+async function capture(server: Proc, workload: Workload): Promise<Sample> {
+  const replies: Record<string, unknown> = {};
+  const firsts: Sample["firsts"] = new Map();
+  const sent = Math.min(SAMPLE, workload.bodies.length);
+  for (let j = 0; j < sent; j++) {
+    const body = workload.bodies[(workload.start + j) % workload.bodies.length] ?? "";
+    const action = new URLSearchParams(body).get("Action") ?? "";
+    const { text, contentType } = await post(server.url, body);
+    const reply = JSON.parse(text) as { RetCode?: number; Message?: string };
+    if (reply.RetCode !== 0) throw new Error(`sample ${action}: RetCode ${reply.RetCode} ${reply.Message ?? ""}`);
+    if (!firsts.has(action)) {
+      replies[action] = reply;
+      firsts.set(action, { body, bytes: Buffer.byteLength(text), contentType });
+    }
+  }
+  return { replies, firsts, sent };
+}
+
+/** The baseline must answer each sampled body with as many bytes, and the same content type, as sgplane did. */
+async function verifyBaseline(baseline: Proc, sample: Sample): Promise<string> {
+  const sizes: string[] = [];
+  for (const [action, first] of sample.firsts) {
+    const { text, contentType } = await post(baseline.url, first.body);
+    const bytes = Buffer.byteLength(text);
+    if (bytes !== first.bytes || contentType !== first.contentType) {
+      throw new Error(
+        `baseline reply to ${action} is ${bytes} bytes (${contentType}), sgplane's ${first.bytes} (${first.contentType})`,
+      );
+    }
+    sizes.push(`${action} ${bytes} B`);
+  }
+  return sizes.join(", ");
+}
+
+let scenarioCount = 0;
+
+async function abRounds(
+  scenario: string,
+  engine: string,
+  servers: readonly Proc[],
+  workloads: readonly Workload[],
+  note = "",
+): Promise<void> {
+  const first = servers[0];
+  const work0 = workloads[0];
+  if (first === undefined || work0 === undefined || workloads.length !== servers.length) {
+    throw new Error("abRounds: one workload per server");
+  }
+  const sample = await capture(first, work0);
+  const repliesFile = join(benchDir, `replies-${scenarioCount++}.json`);
+  await writeFile(repliesFile, JSON.stringify(sample.replies));
+  const baseline = await startProcess([BASELINE, repliesFile], 0);
+  const ours: Stream[] = servers.map((s, k) => ({
+    url: s.url,
+    bodies: workloads[k]?.bodies ?? [],
+    cursor: (workloads[k]?.start ?? 0) + (k === 0 ? sample.sent : 0),
+  }));
+  const base: Stream[] = [{ url: baseline.url, bodies: work0.bodies, cursor: work0.start }];
+  const ourRuns: Run[] = [];
+  const baseRuns: Run[] = [];
   try {
-    await load(server.url, body, 10); // warm-up
+    console.error(`${scenario}: reply sizes (sgplane = baseline) ${await verifyBaseline(baseline, sample)}`);
+    await load(ours, Math.max(10, servers.length), DURATION); // warm-up
+    await load(base, 10, Math.min(DURATION, 2));
+    const show = (r: Run) => `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
     for (let i = 0; i < ROUNDS; i++) {
-      base.push(await load(baseline.url, body));
-      ours.push(await load(server.url, body));
+      baseRuns.push(await load(base, CONNECTIONS, DURATION));
+      ourRuns.push(await load(ours, CONNECTIONS, DURATION));
+      console.error(`  round ${i + 1}: baseline ${show(baseRuns[i] as Run)}; sgplane ${show(ourRuns[i] as Run)}`);
     }
   } finally {
     await stop(baseline);
   }
-  const rps = median(ours.map((r) => r.rps));
-  const baseRps = median(base.map((r) => r.rps));
+  const rps = median(ourRuns.map((r) => r.rps));
+  const baseFailures = baseRuns.reduce((n, r) => n + r.failures, 0);
+  const baseRps = median(baseRuns.map((r) => r.rps));
+  const label = servers.length > 1 ? `${scenario}, ${servers.length} servers` : scenario;
   rows.push({
-    scenario,
+    scenario: label,
     engine,
     rps,
-    p50: median(ours.map((r) => r.p50)),
-    p99: median(ours.map((r) => r.p99)),
+    p50: median(ourRuns.map((r) => r.p50)),
+    p99: median(ourRuns.map((r) => r.p99)),
     baseRps,
     ratio: rps / baseRps,
-    rssMb: rssMb(server),
-    failures: ours.reduce((n, r) => n + r.failures, 0),
-    note,
+    rssMb: servers.reduce((n, s) => n + rssMb(s), 0),
+    failures: ourRuns.reduce((n, r) => n + r.failures, 0),
+    note: [note, baseFailures > 0 ? `baseline failed ${baseFailures}` : ""].filter((x) => x !== "").join("; "),
   });
-  console.error(`done: ${scenario} ${engine} ${Math.round(rps)} req/s (baseline ${Math.round(baseRps)})`);
+  console.error(`done: ${label} ${engine} ${Math.round(rps)} req/s (baseline ${Math.round(baseRps)})`);
 }
 
 async function freshDb(engine: string, dir: string, name: string): Promise<string> {
@@ -174,6 +248,23 @@ async function serve(db: string): Promise<Proc> {
   return startProcess([MAIN, "serve", "--port", "0", "--db", db, "--log-level", "warn"], 0);
 }
 
+/** SERVERS sgplane processes on the same database, started one after the other (the first applies migrations). */
+async function serveAll(db: string): Promise<Proc[]> {
+  const servers: Proc[] = [];
+  for (let k = 0; k < SERVERS; k++) servers.push(await serve(db));
+  return servers;
+}
+
+async function stopAll(servers: readonly Proc[]): Promise<void> {
+  for (const s of servers) await stop(s);
+}
+
+/** The same list for every server, each starting a different share into it so they do not send the same body at once. */
+function shared(bodies: readonly string[], align = 1): Workload[] {
+  const step = Math.floor(bodies.length / SERVERS / align) * align;
+  return Array.from({ length: SERVERS }, (_, k) => ({ bodies, start: k * step }));
+}
+
 const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> = {
   async read(engine, dir) {
     const db = await freshDb(engine, dir, "read");
@@ -184,40 +275,51 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
       rulesPerGroup: 10,
       groupsPerResource: 1,
     });
-    const server = await serve(db);
+    const servers = await serveAll(db);
     const ids: Record<string, string> = { Action: "DescribeSecGroup" };
     for (let g = 0; g < 10; g++) ids[`SecGroupId.${g}`] = groupId(1, g);
-    const body = signedForm(keyOf(1), ids);
-    await abRounds("DescribeSecGroup 10 groups × 10 rules", engine, server, () => body);
-    await stop(server);
+    await abRounds("DescribeSecGroup 10 groups × 10 rules", engine, servers, shared([signedForm(keyOf(1), ids)]));
+    await stopAll(servers);
   },
   async mutate(engine, dir) {
+    const resources = 1000;
     const db = await freshDb(engine, dir, "mutate");
     await buildWorld(db, {
       companies: 1,
-      resourcesPerCompany: 1000,
+      resourcesPerCompany: resources,
       groupsPerCompany: 2,
       rulesPerGroup: 2,
       groupsPerResource: 2,
     });
-    const server = await serve(db);
-    let i = 0;
-    // Even: unbind the priority-2 group of resource r (it keeps its other one); odd: bind it back.
-    const body = () => {
-      const n = i++;
-      const r = Math.floor(n / 2) % 1000;
-      const g = groupId(1, (r + 1) % 2);
-      return n % 2 === 0
-        ? signedForm(keyOf(1), { Action: "DisassociateSecGroup", "SecGroupId.0": g, "ResourceId.0": resourceId(1, r) })
-        : signedForm(keyOf(1), {
-            Action: "AssociateSecGroup",
-            "ResourceId.0": resourceId(1, r),
-            "PrioritySecGroup.0.SecGroupId": g,
-            "PrioritySecGroup.0.Priority": "2",
-          });
-    };
-    await abRounds("mutating loop (unbind + rebind, 1,000 resources)", engine, server, body);
-    await stop(server);
+    const servers = await serveAll(db);
+    // Each server's generator gets its own slice of the resources, so no two undo each other's work. (Overlap would
+    // still not fail: unbinding an unbound pair is a no-op under the default DisassociateNotBound=Ignore, and binding a
+    // pair already bound at that priority is a no-op too — but every request here should do real work.)
+    const workloads = Array.from({ length: SERVERS }, (_, k): Workload => {
+      const lo = Math.floor((k * resources) / SERVERS);
+      const count = Math.floor(((k + 1) * resources) / SERVERS) - lo;
+      const period = 2 * count;
+      // Body n: even, unbind the priority-2 group of resource r (it keeps its other one); odd, bind it back.
+      const bodies = Array.from({ length: period * Math.ceil(CYCLE / period) }, (_, n) => {
+        const r = lo + (Math.floor(n / 2) % count);
+        const g = groupId(1, (r + 1) % 2);
+        return n % 2 === 0
+          ? signedForm(keyOf(1), {
+              Action: "DisassociateSecGroup",
+              "SecGroupId.0": g,
+              "ResourceId.0": resourceId(1, r),
+            })
+          : signedForm(keyOf(1), {
+              Action: "AssociateSecGroup",
+              "ResourceId.0": resourceId(1, r),
+              "PrioritySecGroup.0.SecGroupId": g,
+              "PrioritySecGroup.0.Priority": "2",
+            });
+      });
+      return { bodies, start: 0 };
+    });
+    await abRounds("mutating loop (unbind + rebind, 1,000 resources)", engine, servers, workloads);
+    await stopAll(servers);
   },
   async bulk(engine, dir) {
     const db = await freshDb(engine, dir, "bulk");
@@ -284,10 +386,8 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
       const db = await freshDb(engine, dir, `mixed${label.startsWith("1M") ? "1m" : "1k"}`);
       const seconds = await buildWorld(db, shape);
       console.error(`built ${label} in ${seconds.toFixed(1)} s`);
-      const server = await serve(db);
-      let i = 0;
-      const body = () => {
-        const n = i++;
+      const servers = await serveAll(db);
+      const body = (n: number) => {
         const c = 1 + ((Math.imul(n, 2654435761) >>> 0) % shape.companies);
         const r = (n >>> 3) % shape.resourcesPerCompany;
         const kind = n % 10;
@@ -314,14 +414,17 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
               "PrioritySecGroup.0.Priority": String(p),
             });
       };
+      // Any order of these unbinds and rebinds succeeds (an unbind leaves p - 1 ≥ 1 groups; a rebind takes the slot
+      // the unbind freed, or is a no-op), so cutting the sequence into a 20,000-body cycle keeps every reply RetCode 0.
+      const bodies = Array.from({ length: CYCLE }, (_, n) => body(n));
       await abRounds(
         `mixed 80/20, ${shape.companies} companies, ${label}`,
         engine,
-        server,
-        body,
+        servers,
+        shared(bodies, 10),
         `world built in ${seconds.toFixed(1)} s`,
       );
-      await stop(server);
+      await stopAll(servers);
     }
   },
 };
@@ -360,19 +463,23 @@ async function startupChecks(dir: string): Promise<string[]> {
   return lines;
 }
 
-const dir = await mkdtemp(join(tmpdir(), "sgplane-bench-"));
 try {
-  const extra = await startupChecks(dir);
+  const extra = await startupChecks(benchDir);
   for (const engine of (opts.engines ?? "sqlite").split(",")) {
     for (const name of (opts.scenarios ?? "").split(",")) {
       const scenario = scenarios[name];
       if (scenario === undefined) throw new Error(`unknown scenario ${name}`);
-      await scenario(engine, dir);
+      await scenario(engine, benchDir);
     }
   }
   console.log(
-    `\nsgplane bench — ${ROUNDS} alternating rounds × ${DURATION} s, ${CONNECTIONS} connections; server on core 0, load on core 1\n`,
+    `\nsgplane bench — generator ${GENERATOR}, ${ROUNDS} alternating rounds × ${DURATION} s, ${CONNECTIONS} connections; server on core 0, load on core 1\n`,
   );
+  if (SERVERS > 1) {
+    console.log(
+      `${SERVERS} sgplane servers on one database, all on core 0, each driven by its own ${GENERATOR} with its share of the connections (the baseline stays one process with all of them); on 2 cores this shows correctness under load, not scale-out. bulk uses one server.\n`,
+    );
+  }
   console.log(
     "| scenario | engine | req/s | p50 ms | p99 ms | baseline req/s | ratio | server RSS MB | failed | note |",
   );
@@ -385,5 +492,5 @@ try {
   }
   console.log(`\n${extra.join("\n")}`);
 } finally {
-  await rm(dir, { recursive: true, force: true });
+  await rm(benchDir, { recursive: true, force: true });
 }

@@ -77,7 +77,7 @@ export async function loadBindingWorld(
   ids: { secGroupIds: readonly string[]; resourceIds: readonly string[] },
 ): Promise<BindingWorld> {
   const groups = ids.secGroupIds.length > 0 ? await tx.secGroupsByIds(scope, sortedUnique(ids.secGroupIds)) : [];
-  const resources = ids.resourceIds.length > 0 ? await tx.resourcesByIds(scope, sortedUnique(ids.resourceIds)) : [];
+  const resources = ids.resourceIds.length > 0 ? await tx.resourceRefsByIds(scope, sortedUnique(ids.resourceIds)) : [];
   const resourceIds = resources.map((r) => r.resourceId);
   const groupIds = groups.map((g) => g.secGroupId);
   return {

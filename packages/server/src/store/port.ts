@@ -51,6 +51,9 @@ export interface ResourceRow {
   readonly superResourceId: string;
 }
 
+/** What binding checks need of a resource (a narrow read: bulk requests load hundreds). */
+export type ResourceRefRow = Pick<ResourceRow, "resourceId" | "vpcId" | "resourceType" | "securityMode">;
+
 export interface SecGroupRow {
   readonly secGroupId: string;
   readonly companyId: number;
@@ -128,6 +131,8 @@ export interface ReadTx {
   listSecGroupsWithRules(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupWithRules>>;
 
   resourcesByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRow[]>;
+  /** resourcesByIds, narrowed to ResourceRefRow, in no particular order. */
+  resourceRefsByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRefRow[]>;
   resourceById(resourceId: string): Promise<ResourceRow | undefined>;
   /** Resources in scope, registration order. */
   listResources(

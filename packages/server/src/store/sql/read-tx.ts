@@ -7,6 +7,7 @@ import type {
   Page,
   Paged,
   ReadTx,
+  ResourceRefRow,
   ResourceRow,
   RuleRow,
   Scope,
@@ -28,6 +29,7 @@ import {
   type RuleRaw,
   SECGROUP_COLUMNS,
   type SecGroupRaw,
+  securityModeOf,
   toBinding,
   toCompany,
   toResource,
@@ -81,6 +83,8 @@ const Q = {
   secGroupsWithVersions: `SELECT ${SECGROUP_COLUMNS}, version, seq FROM secgroups WHERE secgroup_id IN ${IDS}`,
 
   resourcesByIds: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE resource_id IN ${IDS} ORDER BY seq`,
+  resourceRefsByIds: `SELECT resource_id, company_id, project_id, region, vpc_id, resource_type, security_mode
+    FROM resources WHERE resource_id IN ${IDS}`,
   resourceById: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE resource_id = ?`,
   resourcesOf: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE company_id = ? ORDER BY seq`,
   childResources: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE super_resource_id <> ''
@@ -302,6 +306,27 @@ export class SqlReadTx implements ReadTx {
     return (await this.selectInBySeq<ResourceRaw & Seq>(Q.resourcesByIds, [], ids))
       .map(toResource)
       .filter(inScope(scope));
+  }
+
+  async resourceRefsByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRefRow[]> {
+    const rows = await this.selectIn<
+      Pick<
+        ResourceRaw,
+        "resource_id" | "company_id" | "project_id" | "region" | "vpc_id" | "resource_type" | "security_mode"
+      >
+    >(Q.resourceRefsByIds, [], ids);
+    return rows.flatMap((r) =>
+      Number(r.company_id) === scope.companyId && r.project_id === scope.projectId && r.region === scope.region
+        ? [
+            {
+              resourceId: r.resource_id,
+              vpcId: r.vpc_id,
+              resourceType: r.resource_type,
+              securityMode: securityModeOf(r.security_mode),
+            },
+          ]
+        : [],
+    );
   }
 
   async resourceById(resourceId: string): Promise<ResourceRow | undefined> {

@@ -96,6 +96,9 @@ export interface ResourceRaw {
   super_resource_id: string;
 }
 
+export const securityModeOf = (value: string): ResourceRow["securityMode"] =>
+  oneOf(SECURITY_MODES, value, "security_mode");
+
 export const toResource = (r: ResourceRaw): ResourceRow => ({
   resourceId: r.resource_id,
   companyId: Number(r.company_id),
@@ -104,7 +107,7 @@ export const toResource = (r: ResourceRaw): ResourceRow => ({
   vpcId: r.vpc_id,
   resourceType: r.resource_type,
   name: r.name,
-  securityMode: oneOf(SECURITY_MODES, r.security_mode, "security_mode"),
+  securityMode: securityModeOf(r.security_mode),
   privateIp: r.private_ip,
   zone: Number(r.zone),
   eip: stringArray(r.eip, "eip"),

@@ -78,7 +78,7 @@ function buildWriteSql(d: SqlDialect) {
     ruleSeqs: `SELECT rule_id, seq FROM rules WHERE rule_id IN ${IDS}`,
     deleteRules: `DELETE FROM rules WHERE rule_id IN ${IDS}`,
     bindingOf: "SELECT priority, seq FROM bindings WHERE resource_id = ? AND secgroup_id = ?",
-    deleteBinding: "DELETE FROM bindings WHERE resource_id = ? AND secgroup_id = ?",
+    deleteBindingsOfGroup: `DELETE FROM bindings WHERE secgroup_id = ? AND resource_id IN ${IDS}`,
     // vpc_id comes from the group; the composite foreign keys then demand the resource sit in that same VPC.
     // A missing group yields '' so it fails as a foreign-key violation, like a missing resource.
     insertBinding: `INSERT INTO bindings (resource_id, secgroup_id, priority, vpc_id, seq)
@@ -271,7 +271,18 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
   }
 
   async deleteBindings(pairs: readonly Pick<BindingRow, "resourceId" | "secGroupId">[]): Promise<void> {
-    for (const p of pairs) await this.conn.run(this.sql.deleteBinding, [p.resourceId, p.secGroupId]);
+    // One statement per group (per chunk of its resources), not per pair: unbinding a group from 500 resources.
+    const byGroup = new Map<string, string[]>();
+    for (const p of pairs) {
+      const resources = byGroup.get(p.secGroupId);
+      if (resources === undefined) byGroup.set(p.secGroupId, [p.resourceId]);
+      else resources.push(p.resourceId);
+    }
+    for (const [secGroupId, resourceIds] of byGroup) {
+      for (const chunk of idChunks(resourceIds)) {
+        await this.conn.run(expandIds(this.sql.deleteBindingsOfGroup, chunk.length), [secGroupId, ...chunk]);
+      }
+    }
   }
 
   async putBindings(bindings: readonly BindingRow[]): Promise<void> {
@@ -286,9 +297,7 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
       if (old !== undefined && Number(old.priority) === b.priority) continue;
       changed.push({ b, seq: old?.seq ?? null });
     }
-    for (const { b, seq } of changed) {
-      if (seq !== null) await this.conn.run(this.sql.deleteBinding, [b.resourceId, b.secGroupId]);
-    }
+    await this.deleteBindings(changed.filter((c) => c.seq !== null).map((c) => c.b));
     // Re-inserted rows first: a new row's MAX(seq) + 1 must count them, or it could take one of their numbers.
     const reinsertedFirst = [...changed.filter((c) => c.seq !== null), ...changed.filter((c) => c.seq === null)];
     for (const { b, seq } of reinsertedFirst) {

@@ -75,7 +75,7 @@ const Q = {
   countSecGroups: "SELECT COUNT(*) AS n FROM secgroups WHERE company_id = ?",
   secGroupsOf: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE company_id = ? ORDER BY seq`,
   rulesOf: `SELECT ${RULE_COLUMNS}, seq FROM rules WHERE secgroup_id IN ${IDS} ORDER BY seq`,
-  // Two narrow columns: what a cached read needs to decide, per group, whether its cached copy is current.
+  // Narrow columns: what a cached read needs to decide, per group, whether its cached copy is current.
   secGroupVersions: `SELECT secgroup_id, version, seq FROM secgroups WHERE secgroup_id IN ${IDS} ORDER BY seq`,
   listSecGroupVersions: `SELECT secgroup_id, version FROM secgroups WHERE ${IN_SCOPE} ORDER BY seq LIMIT ? OFFSET ?`,
   listSecGroupVersionsOfVpc: `SELECT secgroup_id, version FROM secgroups WHERE ${IN_SCOPE} AND vpc_id = ?
@@ -309,24 +309,21 @@ export class SqlReadTx implements ReadTx {
   }
 
   async resourceRefsByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRefRow[]> {
-    const rows = await this.selectIn<
-      Pick<
-        ResourceRaw,
-        "resource_id" | "company_id" | "project_id" | "region" | "vpc_id" | "resource_type" | "security_mode"
-      >
-    >(Q.resourceRefsByIds, [], ids);
-    return rows.flatMap((r) =>
-      Number(r.company_id) === scope.companyId && r.project_id === scope.projectId && r.region === scope.region
-        ? [
-            {
-              resourceId: r.resource_id,
-              vpcId: r.vpc_id,
-              resourceType: r.resource_type,
-              securityMode: securityModeOf(r.security_mode),
-            },
-          ]
-        : [],
-    );
+    type RefRaw = Pick<
+      ResourceRaw,
+      "resource_id" | "company_id" | "project_id" | "region" | "vpc_id" | "resource_type" | "security_mode"
+    >;
+    return (await this.selectIn<RefRaw>(Q.resourceRefsByIds, [], ids))
+      .map((r) => ({
+        resourceId: r.resource_id,
+        companyId: Number(r.company_id),
+        projectId: r.project_id,
+        region: r.region,
+        vpcId: r.vpc_id,
+        resourceType: r.resource_type,
+        securityMode: securityModeOf(r.security_mode),
+      }))
+      .filter(inScope(scope));
   }
 
   async resourceById(resourceId: string): Promise<ResourceRow | undefined> {

@@ -24,15 +24,17 @@ import {
   type CompanyRaw,
   type DbInt,
   RESOURCE_COLUMNS,
+  RESOURCE_REF_COLUMNS,
   type ResourceRaw,
+  type ResourceRefRaw,
   RULE_COLUMNS,
   type RuleRaw,
   SECGROUP_COLUMNS,
   type SecGroupRaw,
-  securityModeOf,
   toBinding,
   toCompany,
   toResource,
+  toResourceRef,
   toRule,
   toSecGroup,
   toVpc,
@@ -83,8 +85,7 @@ const Q = {
   secGroupsWithVersions: `SELECT ${SECGROUP_COLUMNS}, version, seq FROM secgroups WHERE secgroup_id IN ${IDS}`,
 
   resourcesByIds: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE resource_id IN ${IDS} ORDER BY seq`,
-  resourceRefsByIds: `SELECT resource_id, company_id, project_id, region, vpc_id, resource_type, security_mode
-    FROM resources WHERE resource_id IN ${IDS}`,
+  resourceRefsByIds: `SELECT ${RESOURCE_REF_COLUMNS} FROM resources WHERE resource_id IN ${IDS}`,
   resourceById: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE resource_id = ?`,
   resourcesOf: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE company_id = ? ORDER BY seq`,
   childResources: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE super_resource_id <> ''
@@ -112,6 +113,23 @@ const listResourcesSql = [0, 1, 2, 3].map((bits) => {
     count: `SELECT COUNT(*) AS n FROM resources WHERE ${where}`,
   };
 });
+
+/** The statements and parameters that list groups in scope, optionally of one VPC. */
+function secGroupListing(scope: Scope, filter: { vpcId?: string }) {
+  return filter.vpcId === undefined
+    ? {
+        where: scopeParams(scope),
+        rows: Q.listSecGroups,
+        versions: Q.listSecGroupVersions,
+        count: Q.countListSecGroups,
+      }
+    : {
+        where: [...scopeParams(scope), filter.vpcId],
+        rows: Q.listSecGroupsOfVpc,
+        versions: Q.listSecGroupVersionsOfVpc,
+        count: Q.countListSecGroupsOfVpc,
+      };
+}
 
 type Seq = { seq: DbInt };
 type Versioned = { secgroup_id: string; version: DbInt };
@@ -223,11 +241,7 @@ export class SqlReadTx implements ReadTx {
   }
 
   async listSecGroups(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupRow>> {
-    const where = filter.vpcId === undefined ? scopeParams(scope) : [...scopeParams(scope), filter.vpcId];
-    const [list, count] =
-      filter.vpcId === undefined
-        ? [Q.listSecGroups, Q.countListSecGroups]
-        : [Q.listSecGroupsOfVpc, Q.countListSecGroupsOfVpc];
+    const { where, count, rows: list } = secGroupListing(scope, filter);
     const rows = await this.conn.all<SecGroupRaw>(list, [...where, page.limit, page.offset]);
     return { rows: rows.map(toSecGroup), total: await this.count(count, where) };
   }
@@ -264,11 +278,7 @@ export class SqlReadTx implements ReadTx {
       const listed = await this.listSecGroups(scope, filter, page);
       return { rows: await this.#attachRules(listed.rows), total: listed.total };
     }
-    const where = filter.vpcId === undefined ? scopeParams(scope) : [...scopeParams(scope), filter.vpcId];
-    const [list, count] =
-      filter.vpcId === undefined
-        ? [Q.listSecGroupVersions, Q.countListSecGroups]
-        : [Q.listSecGroupVersionsOfVpc, Q.countListSecGroupsOfVpc];
+    const { where, count, versions: list } = secGroupListing(scope, filter);
     const versions = await this.conn.all<Versioned>(list, [...where, page.limit, page.offset]);
     return { rows: await this.#fromCache(versions), total: await this.count(count, where) };
   }
@@ -309,20 +319,8 @@ export class SqlReadTx implements ReadTx {
   }
 
   async resourceRefsByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRefRow[]> {
-    type RefRaw = Pick<
-      ResourceRaw,
-      "resource_id" | "company_id" | "project_id" | "region" | "vpc_id" | "resource_type" | "security_mode"
-    >;
-    return (await this.selectIn<RefRaw>(Q.resourceRefsByIds, [], ids))
-      .map((r) => ({
-        resourceId: r.resource_id,
-        companyId: Number(r.company_id),
-        projectId: r.project_id,
-        region: r.region,
-        vpcId: r.vpc_id,
-        resourceType: r.resource_type,
-        securityMode: securityModeOf(r.security_mode),
-      }))
+    return (await this.selectIn<ResourceRefRaw>(Q.resourceRefsByIds, [], ids))
+      .map(toResourceRef)
       .filter(inScope(scope));
   }
 

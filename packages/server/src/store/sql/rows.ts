@@ -96,18 +96,28 @@ export interface ResourceRaw {
   super_resource_id: string;
 }
 
-export const securityModeOf = (value: string): ResourceRow["securityMode"] =>
-  oneOf(SECURITY_MODES, value, "security_mode");
+/** The columns binding checks need (ResourceRefRow) plus the scope, for bulk reads of hundreds of resources. */
+export const RESOURCE_REF_COLUMNS = "resource_id, company_id, project_id, region, vpc_id, resource_type, security_mode";
 
-export const toResource = (r: ResourceRaw): ResourceRow => ({
+export type ResourceRefRaw = Pick<
+  ResourceRaw,
+  "resource_id" | "company_id" | "project_id" | "region" | "vpc_id" | "resource_type" | "security_mode"
+>;
+
+/** A resource ref with its scope (for the scope check on the rows found). */
+export const toResourceRef = (r: ResourceRefRaw) => ({
   resourceId: r.resource_id,
   companyId: Number(r.company_id),
   projectId: r.project_id,
   region: r.region,
   vpcId: r.vpc_id,
   resourceType: r.resource_type,
+  securityMode: oneOf(SECURITY_MODES, r.security_mode, "security_mode"),
+});
+
+export const toResource = (r: ResourceRaw): ResourceRow => ({
+  ...toResourceRef(r),
   name: r.name,
-  securityMode: securityModeOf(r.security_mode),
   privateIp: r.private_ip,
   zone: Number(r.zone),
   eip: stringArray(r.eip, "eip"),

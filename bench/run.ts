@@ -20,6 +20,8 @@ const { values: opts } = parseArgs({
     connections: { type: "string", default: "100" },
     servers: { type: "string", default: "1" },
     generator: { type: "string" },
+    /** Write a V8 CPU profile of each sgplane server into this directory (node --cpu-prof). */
+    profile: { type: "string" },
   },
 });
 const ROUNDS = Number(opts.rounds);
@@ -244,8 +246,10 @@ async function freshDb(engine: string, dir: string, name: string): Promise<strin
   return url.toString();
 }
 
+const PROFILE = opts.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.profile}`];
+
 async function serve(db: string): Promise<Proc> {
-  return startProcess([MAIN, "serve", "--port", "0", "--db", db, "--log-level", "warn"], 0);
+  return startProcess([...PROFILE, MAIN, "serve", "--port", "0", "--db", db, "--log-level", "warn"], 0);
 }
 
 /** SERVERS sgplane processes on the same database, started one after the other (the first applies migrations). */

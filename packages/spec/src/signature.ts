@@ -1,5 +1,5 @@
 // UCloud request signature (secgroup-api.md §1.5): SHA-1 over sorted key+value pairs plus the private key.
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 
 /** A decoded parameter value as it reached the server: flat text, or a native JSON value (§1.5.2). */
 export type ParamValue =
@@ -42,9 +42,7 @@ export function stringToSign(params: { readonly [k: string]: ParamValue }): stri
 }
 
 export function sign(params: { readonly [k: string]: ParamValue }, privateKey: string): string {
-  return createHash("sha1")
-    .update(stringToSign(params) + privateKey, "utf8")
-    .digest("hex");
+  return hash("sha1", stringToSign(params) + privateKey, "hex");
 }
 
 /** Constant-time, case-insensitive comparison of a received signature with the expected hex digest. */

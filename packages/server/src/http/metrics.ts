@@ -22,11 +22,19 @@ export function createMetrics(): Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  // Labelled children looked up once per (action, RetCode): prom-client hashes the label object on every call.
+  const children = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
   return {
     registry,
     observe(action, retCode, seconds) {
-      requests.inc({ action, ret_code: String(retCode) });
-      latency.observe({ action }, seconds);
+      const key = `${action} ${retCode}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        child = { count: requests.labels(action, String(retCode)), latency: latency.labels(action) };
+        children.set(key, child);
+      }
+      child.count.inc();
+      child.latency.observe(seconds);
     },
   };
 }

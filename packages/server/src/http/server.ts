@@ -73,15 +73,12 @@ function send(
   res.end(body);
 }
 
-async function handleApi(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, requestId: string, url: URL) {
+async function handleApi(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, requestId: string, query: string) {
   const started = process.hrtime.bigint();
   const read = await readBody(req, deps.limits);
   let outcome: ApiOutcome;
   if (read.ok) {
-    outcome = await handleApiRequest(
-      { query: url.search.slice(1), contentType: req.headers["content-type"] ?? "", body: read.body },
-      deps,
-    );
+    outcome = await handleApiRequest({ query, contentType: req.headers["content-type"] ?? "", body: read.body }, deps);
   } else if (read.tooLarge) {
     const error = new ApiError("InvalidParams", {
       name: "body",
@@ -117,18 +114,30 @@ async function handleHealth(res: ServerResponse, deps: HttpDeps, requestId: stri
   }
 }
 
+/** Path and raw query of a request target; origin-form ("/path?query") is split by hand, not parsed as a URL. */
+export function splitTarget(target: string): { pathname: string; query: string } {
+  if (!target.startsWith("/")) {
+    const url = new URL(target, "http://localhost");
+    return { pathname: url.pathname, query: url.search.slice(1) };
+  }
+  const end = target.indexOf("#");
+  const bare = end === -1 ? target : target.slice(0, end);
+  const mark = bare.indexOf("?");
+  return mark === -1 ? { pathname: bare, query: "" } : { pathname: bare.slice(0, mark), query: bare.slice(mark + 1) };
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps) {
   const requestId = randomUUID();
-  const url = new URL(req.url ?? "/", "http://localhost");
-  if (req.method === "GET" && url.pathname === "/healthz") return handleHealth(res, deps, requestId);
-  if (req.method === "GET" && url.pathname === "/metrics") {
+  const { pathname, query } = splitTarget(req.url ?? "/");
+  if (req.method === "GET" && pathname === "/healthz") return handleHealth(res, deps, requestId);
+  if (req.method === "GET" && pathname === "/metrics") {
     return send(res, 200, await deps.metrics.registry.metrics(), requestId, deps.metrics.registry.contentType);
   }
   if (req.method !== "POST" && req.method !== "GET") {
     res.setHeader("Allow", "GET, POST");
     return send(res, 405, JSON.stringify({ error: "method not allowed" }), requestId);
   }
-  return handleApi(req, res, deps, requestId, url);
+  return handleApi(req, res, deps, requestId, query);
 }
 
 /**

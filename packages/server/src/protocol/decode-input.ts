@@ -67,12 +67,31 @@ function scalarText(name: string, v: Json): string {
   throw invalid(name, "must be a single value, not a list or object");
 }
 
-function checkString(name: string, schema: TSchema, text: string): string {
-  if (typeof schema.maxLength === "number" && [...text].length > schema.maxLength) {
-    throw invalid(name, `is longer than ${schema.maxLength} characters`);
+/** Length in code points; UTF-16 length bounds it (n/2 ≤ count ≤ n), so most checks never count. */
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+const patterns = new Map<string, RegExp>();
+
+function patternOf(source: string): RegExp {
+  let re = patterns.get(source);
+  if (re === undefined) {
+    re = new RegExp(source);
+    patterns.set(source, re);
   }
-  if (typeof schema.minLength === "number" && [...text].length < schema.minLength) {
-    throw invalid(name, `is shorter than ${schema.minLength} characters`);
+  return re;
+}
+
+function checkString(name: string, schema: TSchema, text: string): string {
+  const { maxLength, minLength } = schema;
+  if (typeof maxLength === "number" && text.length > maxLength && codePoints(text) > maxLength) {
+    throw invalid(name, `is longer than ${maxLength} characters`);
+  }
+  if (typeof minLength === "number" && text.length < 2 * minLength && codePoints(text) < minLength) {
+    throw invalid(name, `is shorter than ${minLength} characters`);
   }
   const allowed = enumValues(schema);
   if (allowed !== undefined) {
@@ -80,7 +99,7 @@ function checkString(name: string, schema: TSchema, text: string): string {
     if (canonical === undefined) throw invalid(name, `must be one of ${allowed.join(", ")}`);
     return canonical;
   }
-  if (typeof schema.pattern === "string" && !new RegExp(schema.pattern).test(text)) {
+  if (typeof schema.pattern === "string" && !patternOf(schema.pattern).test(text)) {
     throw invalid(
       name,
       `must be ${typeof schema.format_hint === "string" ? schema.format_hint : `like ${schema.pattern}`}`,
@@ -161,25 +180,56 @@ function decodeObject(name: string, schema: TObject, node: WireNode): Record<str
   return decodeFields(name === "" ? "" : `${name}.`, schema, fields);
 }
 
+interface Property {
+  readonly name: string;
+  readonly schema: TSchema;
+  readonly required: boolean;
+  readonly lower: string;
+}
+
+/** An object schema's properties, listed once per schema (schemas are static). */
+const propertyLists = new WeakMap<TObject, readonly Property[]>();
+
+function propertiesOf(schema: TObject): readonly Property[] {
+  let list = propertyLists.get(schema);
+  if (list === undefined) {
+    const required = new Set(schema.required ?? []);
+    list = Object.entries(schema.properties).map(([name, s]) => ({
+      name,
+      schema: s,
+      required: required.has(name),
+      lower: name.toLowerCase(),
+    }));
+    propertyLists.set(schema, list);
+  }
+  return list;
+}
+
 function decodeFields(prefix: string, schema: TObject, fields: Map<string, WireNode>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const required = new Set(schema.required ?? []);
-  for (const [prop, propSchema] of Object.entries(schema.properties)) {
-    const node = findField(fields, prop);
-    const value = node === undefined ? undefined : decodeNode(`${prefix}${prop}`, propSchema, node);
-    if (value !== undefined) out[prop] = value;
-    else if (required.has(prop)) throw new ApiError("MissingParams", { name: `${prefix}${prop}` });
+  let byLowerName: Map<string, WireNode> | undefined;
+  for (const prop of propertiesOf(schema)) {
+    let node = fields.get(prop.name);
+    // Else a case-insensitive match (CreateSecGroup's VPCID arrives as VPCId from the doc example).
+    if (node === undefined) {
+      byLowerName ??= lowerCaseKeys(fields);
+      node = byLowerName.get(prop.lower);
+    }
+    const value = node === undefined ? undefined : decodeNode(`${prefix}${prop.name}`, prop.schema, node);
+    if (value !== undefined) out[prop.name] = value;
+    else if (prop.required) throw new ApiError("MissingParams", { name: `${prefix}${prop.name}` });
   }
   return out;
 }
 
-/** Exact key first; else a case-insensitive match (CreateSecGroup's VPCID arrives as VPCId from the doc example). */
-function findField(fields: Map<string, WireNode>, prop: string): WireNode | undefined {
-  const exact = fields.get(prop);
-  if (exact !== undefined) return exact;
-  const lower = prop.toLowerCase();
-  for (const [k, n] of fields) if (k.toLowerCase() === lower) return n;
-  return undefined;
+/** The fields by lower-cased name; the first of several spellings wins, as a scan in wire order would find. */
+function lowerCaseKeys(fields: Map<string, WireNode>): Map<string, WireNode> {
+  const byLower = new Map<string, WireNode>();
+  for (const [k, n] of fields) {
+    const lower = k.toLowerCase();
+    if (!byLower.has(lower)) byLower.set(lower, n);
+  }
+  return byLower;
 }
 
 /** A document parameter (AdminImportState's State): native JSON, or JSON text; validated by its owner. */

@@ -232,15 +232,26 @@ async function abRounds(
   console.error(`done: ${label} ${engine} ${Math.round(rps)} req/s (baseline ${Math.round(baseRps)})`);
 }
 
+/** PostgreSQL databases this run created, dropped when it ends. */
+const createdDatabases: string[] = [];
+
+async function adminQuery(sql: string): Promise<void> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: process.env.SGPLANE_BENCH_PG ?? "" });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 async function freshDb(engine: string, dir: string, name: string): Promise<string> {
   if (engine === "sqlite") return `sqlite:${join(dir, `${name}.db`)}`;
   const admin = process.env.SGPLANE_BENCH_PG ?? "";
-  const { default: pg } = await import("pg");
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
   const db = `sgplane_bench_${name}_${Date.now()}`;
-  await client.query(`CREATE DATABASE ${db}`);
-  await client.end();
+  await adminQuery(`CREATE DATABASE ${db}`);
+  createdDatabases.push(db);
   const url = new URL(admin);
   url.pathname = `/${db}`;
   return url.toString();
@@ -497,4 +508,5 @@ try {
   console.log(`\n${extra.join("\n")}`);
 } finally {
   await rm(benchDir, { recursive: true, force: true });
+  for (const db of createdDatabases) await adminQuery(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
 }

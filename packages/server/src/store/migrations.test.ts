@@ -1,9 +1,12 @@
 // Migrations run once (also when servers start together), re-running changes nothing, both engines' schemas match; URLs.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { randomIds } from "../ids.ts";
+import { loadSeed } from "../seed/load-seed.ts";
+import { validateSeed } from "../seed/validate-seed.ts";
 import { openStore } from "./open.ts";
 import { DEFAULT_POOL_SIZE, parsePostgresUrl } from "./postgres/postgres-url.ts";
 import { createTestDatabase, postgresSkipReason, queryDatabase, type TestDatabase } from "./postgres/test-database.ts";
@@ -249,6 +252,48 @@ describe("migrations (postgres)", { skip: pgSkip ?? false }, () => {
     const store = await openStore(url());
     await store.close();
     assert.deepEqual(await postgresShape(url()), before);
+  });
+
+  it("statement-level triggers keep group counts and versions through any UPDATE, not only the store's writes", async () => {
+    const seed = validateSeed(
+      JSON.parse(await readFile(new URL("../../../../examples/seed.json", import.meta.url), "utf8")),
+    );
+    const store = await openStore(url());
+    try {
+      await store.write((tx) => loadSeed(tx, seed, randomIds, 1_700_000_000));
+    } finally {
+      await store.close();
+    }
+    const state = () =>
+      queryDatabase(url(), async (c) => {
+        const rows = await c.query<{ id: string; n: number; counted: string; version: string }>(
+          `SELECT g.secgroup_id AS id, g.binding_count AS n, g.version,
+             (SELECT COUNT(*) FROM bindings b WHERE b.secgroup_id = g.secgroup_id) AS counted
+           FROM secgroups g WHERE g.secgroup_id IN ('secgroup-demo01', 'secgroup-demo02') ORDER BY 1`,
+        );
+        for (const r of rows.rows) assert.equal(r.n, Number(r.counted), `binding_count of ${r.id}`);
+        return rows.rows.map((r) => ({ n: r.n, version: r.version }));
+      });
+    const [web, monitoring] = await state();
+    assert.deepEqual([web?.n, monitoring?.n], [2, 1]);
+    // A binding moved to another group, and a priority change that moves nothing.
+    await queryDatabase(url(), async (c) => {
+      await c.query(`UPDATE bindings SET secgroup_id = 'secgroup-demo02'
+        WHERE resource_id = 'uhost-demo02' AND secgroup_id = 'secgroup-demo01'`);
+      await c.query("UPDATE bindings SET priority = 6 - priority");
+    });
+    const moved = await state();
+    assert.deepEqual(
+      moved.map((g) => g.n),
+      [1, 2],
+    );
+    // Editing one group's rule gives that group, and only that one, a new version.
+    await queryDatabase(url(), (c) =>
+      c.query("UPDATE rules SET remark = 'edited' WHERE secgroup_id = 'secgroup-demo02'"),
+    );
+    const edited = await state();
+    assert.equal(edited[0]?.version, moved[0]?.version);
+    assert.notEqual(edited[1]?.version, moved[1]?.version);
   });
 
   it("the PostgreSQL schema has the SQLite schema's columns, NOT NULLs, primary, unique and foreign keys", async () => {

@@ -2,7 +2,7 @@
 import type { seed } from "@sgplane/spec";
 import { normalizeRule } from "../domain/rule-format.ts";
 import type { IdSource } from "../handlers/context.ts";
-import type { ResourceRow, WriteTx } from "../store/port.ts";
+import type { ResourceRow, RuleRow, SecGroupRow, WriteTx } from "../store/port.ts";
 
 export async function loadSeed(tx: WriteTx, file: seed.SeedFile, ids: IdSource, nowSeconds: number): Promise<void> {
   // Several servers may start with one seed on one PostgreSQL database at once: one load at a time.
@@ -35,8 +35,24 @@ async function loadCompany(tx: WriteTx, c: seed.SeedCompany, ids: IdSource, nowS
   const resources = [...(c.Resources ?? [])].sort(
     (a, b) => Number(a.SuperResourceId !== undefined) - Number(b.SuperResourceId !== undefined),
   );
-  for (const r of resources) await tx.upsertResource(resourceRow(companyId, r));
-  for (const g of c.SecGroups ?? []) await loadSecGroup(tx, companyId, g, ids, nowSeconds);
+  if (resources.length > 0) await tx.upsertResources(resources.map((r) => resourceRow(companyId, r)));
+  const groups = c.SecGroups ?? [];
+  if (groups.length > 0) {
+    // What is stored of these groups, read up front (a query per scope, one for rules): each group's writes below
+    // touch only its own row and rules (ids are unique in a validated seed), so the reads see what they would
+    // have seen one group at a time.
+    const stored = await storedGroups(tx, companyId, groups);
+    const rules = new Map<string, RuleRow[]>();
+    const withRules = groups.flatMap((g) => (g.Rules === undefined ? [] : [g.SecGroupId]));
+    for (const r of withRules.length > 0 ? await tx.rulesOf(withRules) : []) {
+      const list = rules.get(r.secGroupId);
+      if (list === undefined) rules.set(r.secGroupId, [r]);
+      else list.push(r);
+    }
+    for (const g of groups) {
+      await loadSecGroup(tx, companyId, g, ids, nowSeconds, stored.get(g.SecGroupId), rules.get(g.SecGroupId) ?? []);
+    }
+  }
   if (c.Bindings !== undefined && c.Bindings.length > 0) {
     await tx.putBindings(
       c.Bindings.map((b) => ({ resourceId: b.ResourceId, secGroupId: b.SecGroupId, priority: b.Priority })),
@@ -62,10 +78,37 @@ export function resourceRow(companyId: number, r: seed.SeedResource): ResourceRo
   };
 }
 
-async function loadSecGroup(tx: WriteTx, companyId: number, g: seed.SeedSecGroup, ids: IdSource, nowSeconds: number) {
+/** The stored rows of these seed groups that are in each one's own scope (a query per project and region). */
+async function storedGroups(
+  tx: WriteTx,
+  companyId: number,
+  groups: readonly seed.SeedSecGroup[],
+): Promise<Map<string, SecGroupRow>> {
+  const byScope = new Map<string, { projectId: string; region: string; ids: string[] }>();
+  for (const g of groups) {
+    const key = JSON.stringify([g.ProjectId, g.Region]);
+    const entry = byScope.get(key);
+    if (entry === undefined) byScope.set(key, { projectId: g.ProjectId, region: g.Region, ids: [g.SecGroupId] });
+    else entry.ids.push(g.SecGroupId);
+  }
+  const stored = new Map<string, SecGroupRow>();
+  for (const { projectId, region, ids } of byScope.values()) {
+    for (const row of await tx.secGroupsByIds({ companyId, projectId, region }, ids)) stored.set(row.secGroupId, row);
+  }
+  return stored;
+}
+
+/** existing: the group's stored rules, creation order. */
+async function loadSecGroup(
+  tx: WriteTx,
+  companyId: number,
+  g: seed.SeedSecGroup,
+  ids: IdSource,
+  nowSeconds: number,
+  stored: SecGroupRow | undefined,
+  existing: readonly RuleRow[],
+) {
   // Reloading a seed without CreateTime keeps the stored time, so loading twice gives the same state.
-  const scope = { companyId, projectId: g.ProjectId, region: g.Region };
-  const stored = (await tx.secGroupsByIds(scope, [g.SecGroupId]))[0];
   await tx.upsertSecGroup({
     secGroupId: g.SecGroupId,
     companyId,
@@ -80,7 +123,6 @@ async function loadSecGroup(tx: WriteTx, companyId: number, g: seed.SeedSecGroup
   });
   if (g.Rules === undefined) return;
   // The seed states the group's whole rule set: replace what is there so reloading is idempotent.
-  const existing = await tx.rulesOf([g.SecGroupId]);
   const keep = new Set(g.Rules.flatMap((r) => (r.RuleId === undefined ? [] : [r.RuleId])));
   const stale = existing.filter(
     (r) => !keep.has(r.ruleId) && !g.Rules?.some((s) => s.RuleId === undefined && sameRule(s, r)),

@@ -181,7 +181,14 @@ export interface WriteTx extends ReadTx {
   upsertUser(companyId: number, u: { name: string; subAccount: boolean; projects: readonly string[] }): Promise<void>;
   upsertKey(companyId: number, userName: string, publicKey: string, privateKey: string): Promise<void>;
   upsertVpc(v: VpcRow): Promise<void>;
+  /** Refuses (StoreError "unique") a resource id another company owns; nothing moves between companies. */
   upsertResource(r: ResourceRow): Promise<void>;
+  /**
+   * upsertResource for each row, in order (creation order follows it), in a few statements. Refuses like it: the
+   * first row whose id another company owns fails with the same error (rows around it may be written: the caller's
+   * transaction is then to be abandoned, like after any failed write).
+   */
+  upsertResources(rows: readonly ResourceRow[]): Promise<void>;
   updateResource(
     resourceId: string,
     patch: Partial<Pick<ResourceRow, "name" | "securityMode" | "privateIp" | "zone">>,

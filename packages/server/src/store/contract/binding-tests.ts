@@ -5,6 +5,11 @@ import type { BindingRow, WriteTx } from "../port.ts";
 import { type ContractContext, rejectsWith } from "./context.ts";
 import { A, B, group, PAGE, resource } from "./world.ts";
 
+/** More bindings than one multi-row statement holds. */
+const MANY = 400;
+const manyHosts = Array.from({ length: MANY }, (_, i) => `uhost-m${String(i).padStart(4, "0")}`);
+const ALL = { offset: 0, limit: 10_000 } as const;
+
 const bind = (resourceId: string, secGroupId: string, priority: number): BindingRow => ({
   resourceId,
   secGroupId,
@@ -97,6 +102,83 @@ export function bindingTests(t: ContractContext): void {
     await bindAll(ids.map((g, i) => bind("uhost-a1", g, i + 1)));
     for (const p of [1, 2, 3, 4, 5, 6])
       await rejectsWith(bindAll([bind("uhost-a1", "secgroup-a7", p)]), p > 5 ? "check" : "unique");
+  });
+
+  it("bindings: putBindings of unchanged, moved and new pairs leaves, moves (keeping bind order) and adds", async () => {
+    await bindAll([
+      bind("uhost-a1", "secgroup-a1", 1),
+      bind("uhost-a1", "secgroup-a2", 2),
+      bind("uhost-a2", "secgroup-a1", 1),
+    ]);
+    await bindAll([
+      bind("uhost-a2", "secgroup-a3", 2),
+      bind("uhost-a1", "secgroup-a1", 1),
+      bind("uhost-a1", "secgroup-a3", 2),
+      bind("uhost-a1", "secgroup-a2", 3),
+      bind("uhost-a2", "secgroup-a1", 1),
+    ]);
+    // Moved pairs keep their place; new pairs follow in the order given.
+    assert.deepEqual(pairs((await t.store().read((tx) => tx.listBindings(A, undefined, PAGE))).rows), [
+      "uhost-a1/secgroup-a1@1",
+      "uhost-a1/secgroup-a2@3",
+      "uhost-a2/secgroup-a1@1",
+      "uhost-a2/secgroup-a3@2",
+      "uhost-a1/secgroup-a3@2",
+    ]);
+    const counts = await t
+      .store()
+      .read((tx) => tx.countBindingsOfSecGroups(["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
+    assert.deepEqual([...counts.values()], [2, 1, 2]);
+  });
+
+  it("bindings: putBindings of more than one statement's worth keeps order, moves as a set, counts", async () => {
+    await t.store().write((tx) => tx.upsertResources(manyHosts.map((id) => resource(id, A, "uvnet-a1"))));
+    const groups = ["secgroup-a1", "secgroup-a2", "secgroup-a3"];
+    // 1,200 new pairs, interleaved across groups.
+    const first = manyHosts.flatMap((h) => groups.map((g, p) => bind(h, g, p + 1)));
+    await bindAll(first);
+    const listed = async () => pairs((await t.store().read((tx) => tx.listBindings(A, undefined, ALL))).rows);
+    assert.deepEqual(await listed(), pairs(first));
+    // Rotate every resource's priorities (1,200 moves, each onto a priority another group leaves) and add a group
+    // to some: the moves keep their places, the new pairs come last.
+    await t.store().write((tx) => tx.insertSecGroup(group("secgroup-a5", A, "uvnet-a1")));
+    const rotated = manyHosts.flatMap((h) => groups.map((g, p) => bind(h, g, ((p + 1) % 3) + 1)));
+    const added = manyHosts.slice(0, 300).map((h) => bind(h, "secgroup-a5", 5));
+    await bindAll([...added, ...rotated]);
+    assert.deepEqual(await listed(), [...pairs(rotated), ...pairs(added)]);
+    const counts = await t.store().read((tx) => tx.countBindingsOfSecGroups([...groups, "secgroup-a5"]));
+    assert.deepEqual([...counts.values()], [MANY, MANY, MANY, 300]);
+  });
+
+  it("bindings: a clash anywhere in a large putBindings is refused as before, and nothing of it is kept", async () => {
+    await t.store().write((tx) => tx.upsertResources(manyHosts.map((id) => resource(id, A, "uvnet-a1"))));
+    const before = manyHosts.flatMap((h) => [bind(h, "secgroup-a1", 1), bind(h, "secgroup-a2", 2)]);
+    await bindAll(before);
+    const listed = async () => pairs((await t.store().read((tx) => tx.listBindings(A, undefined, ALL))).rows);
+    // Every resource moves secgroup-a1 to 3 and gains secgroup-a3 at 1; the last one's a3 lands on a2's priority.
+    const moves = manyHosts.flatMap((h, i) => [
+      bind(h, "secgroup-a1", 3),
+      bind(h, "secgroup-a3", i === MANY - 1 ? 2 : 1),
+    ]);
+    await rejectsWith(bindAll(moves), "unique");
+    // A missing group, or a resource of another VPC, far into the batch.
+    const fresh = manyHosts.map((h) => bind(h, "secgroup-a3", 4));
+    await rejectsWith(bindAll([...fresh, bind("uhost-a1", "secgroup-nope", 1)]), "foreign-key");
+    await rejectsWith(bindAll([...fresh, bind("uhost-a4", "secgroup-a3", 1)]), "foreign-key");
+    // The same pair twice in one call, or a priority out of range.
+    await rejectsWith(bindAll([...fresh, bind(manyHosts[7] ?? "", "secgroup-a3", 5)]), "unique");
+    await rejectsWith(bindAll([...fresh.slice(1), bind(manyHosts[0] ?? "", "secgroup-a3", 6)]), "check");
+    assert.deepEqual(await listed(), pairs(before));
+    const counts = await t
+      .store()
+      .read((tx) => tx.countBindingsOfSecGroups(["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
+    assert.deepEqual([...counts.values()], [MANY, MANY, 0]);
+  });
+
+  it("bindings: a priority that is not an integer is refused (check), not rounded", async () => {
+    await rejectsWith(bindAll([bind("uhost-a1", "secgroup-a1", 1.5)]), "check");
+    await rejectsWith(bindAll([bind("uhost-a1", "secgroup-a1", 1), bind("uhost-a2", "secgroup-a1", 2.5)]), "check");
+    assert.deepEqual(pairs(await t.store().read((tx) => tx.bindingsOfSecGroups(["secgroup-a1"]))), []);
   });
 
   it("bindings: foreign keys refuse missing rows, another VPC, and deleting what is bound", async () => {

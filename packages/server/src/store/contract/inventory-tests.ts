@@ -1,8 +1,14 @@
 // Contract: resources, security groups and rules.
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { isStoreError } from "../errors.ts";
+import type { RuleRow } from "../port.ts";
 import { type ContractContext, rejectsWith } from "./context.ts";
 import { A, B, group, PAGE, resource, rule } from "./world.ts";
+
+/** More rows than one multi-row statement holds. */
+const MANY = 1100;
+const ALL = { offset: 0, limit: 10_000 } as const;
 
 export function inventoryTests(t: ContractContext): void {
   it("resources: round trip of every field, lookups by id, children, update and delete", async () => {
@@ -81,6 +87,72 @@ export function inventoryTests(t: ContractContext): void {
         ),
       "check",
     );
+  });
+
+  it("resources: upsertResources writes many rows in order, updates in place, and takes a repeated id's last row", async () => {
+    const rows = Array.from({ length: MANY }, (_, i) =>
+      resource(`uhost-m${String(i).padStart(4, "0")}`, A, "uvnet-a1"),
+    );
+    // Children before parents in the input: the order given is the creation order, nothing is re-sorted.
+    const nic = resource("uni-m", A, "uvnet-a1", { resourceType: "uni", superResourceId: "uhost-m0000" });
+    await t.store().write((tx) => tx.upsertResources([nic, ...rows]));
+    const ids = async () =>
+      (await t.store().read((tx) => tx.listResources(A, { vpcId: "uvnet-a1" }, ALL))).rows.map((r) => r.resourceId);
+    const expected = ["uhost-a1", "uhost-a2", "uhost-a3", "uni-m", ...rows.map((r) => r.resourceId)];
+    assert.deepEqual(await ids(), expected);
+    assert.deepEqual(await t.store().read((tx) => tx.resourceById("uhost-m0517")), rows[517]);
+    // Again, renamed, with an existing row of the seed world and one id twice (the later row wins).
+    const renamed = rows.map((r) => ({ ...r, name: `renamed-${r.resourceId}`, zone: 7 }));
+    const a1 = resource("uhost-a1", A, "uvnet-a1", { name: "first" });
+    await t.store().write((tx) => tx.upsertResources([a1, ...renamed, { ...a1, name: "second", eip: ["1.1.1.1"] }]));
+    assert.deepEqual(await ids(), expected);
+    assert.deepEqual(await t.store().read((tx) => tx.resourceById("uhost-m1099")), renamed[MANY - 1]);
+    assert.deepEqual(await t.store().read((tx) => tx.resourceById("uhost-a1")), {
+      ...a1,
+      name: "second",
+      eip: ["1.1.1.1"],
+    });
+    await t.store().write((tx) => tx.upsertResources([]));
+  });
+
+  it("resources: upsertResources refuses an id of another company exactly as upsertResource does", async () => {
+    const single = await t
+      .store()
+      .write((tx) => tx.upsertResource(resource("uhost-b1", A, "uvnet-a1")))
+      .then(
+        () => assert.fail("upsertResource took another company's id"),
+        (e: unknown) => e,
+      );
+    assert.ok(isStoreError(single, "unique"), String(single));
+    assert.equal(single.message, "resource uhost-b1 already belongs to another owner");
+    const rows = Array.from({ length: MANY }, (_, i) =>
+      resource(`uhost-m${String(i).padStart(4, "0")}`, A, "uvnet-a1"),
+    );
+    for (const at of [0, 700, MANY]) {
+      const batch = [...rows.slice(0, at), resource("uhost-b1", A, "uvnet-a1"), ...rows.slice(at)];
+      const error = await t
+        .store()
+        .write((tx) => tx.upsertResources(batch))
+        .then(
+          () => assert.fail("upsertResources took another company's id"),
+          (e: unknown) => e,
+        );
+      assert.ok(isStoreError(error, "unique"), String(error));
+      assert.equal(error.message, single.message);
+    }
+    // Nothing of the refused writes was kept, and company B's row is untouched.
+    assert.equal((await t.store().read((tx) => tx.resourcesOf(A.companyId))).length, 4);
+    assert.deepEqual(await t.store().read((tx) => tx.resourceById("uhost-b1")), resource("uhost-b1", B, "uvnet-b1"));
+    // Other refusals keep their kinds in a batch too.
+    await rejectsWith(
+      t.store().write((tx) => tx.upsertResources([...rows, resource("uhost-x", A, "uvnet-b1")])),
+      "foreign-key",
+    );
+    await rejectsWith(
+      t.store().write((tx) => tx.upsertResources([...rows, resource("uhost-x", A, "uvnet-a1", { zone: 1.5 })])),
+      "check",
+    );
+    assert.equal((await t.store().read((tx) => tx.resourcesOf(A.companyId))).length, 4);
   });
 
   it("groups: insert, upsert, lookups, paging, counts, update, delete", async () => {
@@ -167,6 +239,51 @@ export function inventoryTests(t: ContractContext): void {
       (await t.store().read((tx) => tx.rulesOf(["secgroup-a1", "secgroup-a2"]))).map((r) => r.ruleId),
       ["r4"],
     );
+  });
+
+  it("rules: insertRules / replaceRules of more than one statement's worth keep creation order", async () => {
+    // 2 groups × 2 directions × 150 priorities.
+    const rules: RuleRow[] = [];
+    for (let p = 1; p <= 150; p++) {
+      for (const secGroupId of ["secgroup-a1", "secgroup-a2"]) {
+        for (const direction of ["Ingress", "Egress"] as const) {
+          rules.push(rule(`r-${secGroupId}-${direction}-${p}`, secGroupId, p, { direction }));
+        }
+      }
+    }
+    await t.store().write((tx) => tx.insertRules(rules));
+    const listed = async () =>
+      (await t.store().read((tx) => tx.rulesOf(["secgroup-a1", "secgroup-a2"]))).map(
+        (r) => `${r.ruleId}@${r.priority}`,
+      );
+    assert.deepEqual(
+      await listed(),
+      rules.map((r) => `${r.ruleId}@${r.priority}`),
+    );
+    // Reverse every priority (each lands on another rule's) and add rules with new ids: replaced rules keep
+    // their places, new ones come last.
+    const reversed = rules.map((r) => ({ ...r, priority: 151 - r.priority }));
+    const added = [rule("r-new-1", "secgroup-a1", 200), rule("r-new-2", "secgroup-a2", 199)];
+    await t.store().write((tx) => tx.replaceRules([...added, ...reversed]));
+    assert.deepEqual(
+      await listed(),
+      [...reversed, ...added].map((r) => `${r.ruleId}@${r.priority}`),
+    );
+    // A clash far into the batch refuses all of it.
+    const clash = [...reversed.map((r) => ({ ...r, remark: "changed" })), rule("r-new-3", "secgroup-a1", 1)];
+    await rejectsWith(
+      t.store().write((tx) => tx.replaceRules(clash)),
+      "unique",
+    );
+    await rejectsWith(
+      t
+        .store()
+        .write((tx) => tx.insertRules([rule("r-new-4", "secgroup-a1", 198), rule("r-new-5", "secgroup-a1", 2.5)])),
+      "check",
+    );
+    const after = await t.store().read((tx) => tx.rulesOf(["secgroup-a1", "secgroup-a2"]));
+    assert.equal(after.length, rules.length + 2);
+    assert.ok(after.every((r) => r.remark === ""));
   });
 
   it("rules: the database rejects a duplicate priority per direction, bad priority, bad enums, orphans", async () => {

@@ -40,8 +40,17 @@ export interface SqlConn {
 /** The few SQL fragments that differ between engines. */
 export interface SqlDialect {
   readonly engine: "sqlite" | "postgres";
-  /** An SQL expression giving the next creation-order number of a table. */
-  nextSeq(table: SeqTable): string;
+  /**
+   * An SQL expression giving the next creation-order number of a table. In an `INSERT … SELECT` of several rows,
+   * `ordinal` is an SQL expression for the row's 1-based position, and the rows are selected in that order (an
+   * engine drawing from a sequence as it goes may ignore it; one reading MAX(seq) once per statement adds it).
+   */
+  nextSeq(table: SeqTable, ordinal?: string): string;
+  /**
+   * A `?` whose value must be of this SQL type where the statement gives it none (a VALUES list in FROM); when
+   * absent, `CAST(? AS type)`. A mistyped value must still be refused (StoreError "check"), not converted.
+   */
+  typedParam?(type: "INTEGER" | "BIGINT"): string;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { DIRECTIONS, IP_VERSIONS, NOT_BOUND_POLICIES, RULE_ACTIONS, SECURITY_MODES } from "@sgplane/spec";
 import type { BindingRow, CompanyRow, ResourceRow, RuleRow, SecGroupRow, VpcRow } from "../port.ts";
 import type { SqlValue } from "./driver.ts";
+import type { ParamType } from "./multi-row.ts";
 
 /** Some drivers return BIGINT / COUNT as string or bigint. */
 export type DbInt = number | string | bigint;
@@ -124,6 +125,22 @@ export const toResource = (r: ResourceRaw): ResourceRow => ({
   superResourceId: r.super_resource_id,
 });
 
+/** The SQL types of resourceParams, in order (for multi-row inserts). */
+export const RESOURCE_PARAM_TYPES: readonly ParamType[] = [
+  "TEXT",
+  "INTEGER",
+  "TEXT",
+  "TEXT",
+  "TEXT",
+  "TEXT",
+  "TEXT",
+  "TEXT",
+  "TEXT",
+  "INTEGER",
+  "TEXT",
+  "TEXT",
+];
+
 export const resourceParams = (r: ResourceRow): SqlValue[] => [
   r.resourceId,
   r.companyId,
@@ -213,6 +230,20 @@ export const toRule = (r: RuleRaw): RuleRow => ({
   remark: r.remark,
   ipVersion: oneOf(IP_VERSIONS, r.ip_version, "ip_version"),
 });
+
+/** The SQL types of ruleParams, in order (for multi-row inserts). */
+export const RULE_PARAM_TYPES: readonly ParamType[] = [
+  "TEXT",
+  "TEXT",
+  "TEXT",
+  "TEXT",
+  "TEXT",
+  "TEXT",
+  "INTEGER",
+  "TEXT",
+  "TEXT",
+  "TEXT",
+];
 
 export const ruleParams = (r: RuleRow): SqlValue[] => [
   r.ruleId,

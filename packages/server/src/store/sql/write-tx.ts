@@ -4,12 +4,15 @@ import { StoreError } from "../errors.ts";
 import type { BindingRow, ResourceRow, RuleRow, SecGroupRow, VpcRow, WriteTx } from "../port.ts";
 import type { SqlConn, SqlDialect, SqlValue } from "./driver.ts";
 import { expandIds, IDS, idChunks } from "./in-list.ts";
+import { col, cols, ValuesInsert } from "./multi-row.ts";
 import { SqlReadTx } from "./read-tx.ts";
 import {
   bool,
   type DbInt,
   RESOURCE_COLUMNS,
+  RESOURCE_PARAM_TYPES,
   RULE_COLUMNS,
+  RULE_PARAM_TYPES,
   resourceParams,
   ruleParams,
   SECGROUP_COLUMNS,
@@ -20,8 +23,29 @@ import {
 
 const marks = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
 
+/** A binding to insert, and the seq it keeps when it is re-inserted (null: a new row, numbered by the database). */
+interface BindingInsert {
+  readonly b: BindingRow;
+  readonly seq: DbInt | null;
+}
+
+/** Likewise for a rule. */
+interface RuleInsert {
+  readonly r: RuleRow;
+  readonly seq: DbInt | null;
+}
+
 function buildWriteSql(d: SqlDialect) {
   const seq = d.nextSeq.bind(d);
+  // Multi-row inserts (multi-row.ts). A new row's seq is the dialect's next number for its position; a re-inserted
+  // row passes its old seq, in a statement before any new row's (see putBindings).
+  //
+  // A binding's vpc_id comes from its group; the composite foreign keys then demand the resource sit in that same
+  // VPC. A missing group yields '' so it fails as a foreign-key violation, like a missing resource.
+  const bindingVpc = `COALESCE((SELECT g.vpc_id FROM secgroups g WHERE g.secgroup_id = ${col(2)}), '')`;
+  const intoBindings = "INSERT INTO bindings (resource_id, secgroup_id, priority, vpc_id, seq)";
+  const bindingParams = ({ b }: BindingInsert): SqlValue[] => [b.resourceId, b.secGroupId, b.priority];
+  const intoRules = `INSERT INTO rules (${RULE_COLUMNS}, seq)`;
   // Upserts never move a row to another company: an id owned elsewhere updates nothing and is reported as taken.
   return {
     deleteRegions: "DELETE FROM regions",
@@ -55,12 +79,19 @@ function buildWriteSql(d: SqlDialect) {
     upsertVpc: `INSERT INTO vpcs (${VPC_COLUMNS}, seq) VALUES (${marks(5)}, ${seq("vpcs")})
       ON CONFLICT (vpc_id) DO UPDATE SET project_id = excluded.project_id, region = excluded.region, name = excluded.name
       WHERE vpcs.company_id = excluded.company_id`,
-    upsertResource: `INSERT INTO resources (${RESOURCE_COLUMNS}, seq) VALUES (${marks(12)}, ${seq("resources")})
-      ON CONFLICT (resource_id) DO UPDATE SET project_id = excluded.project_id, region = excluded.region,
-        vpc_id = excluded.vpc_id, resource_type = excluded.resource_type, name = excluded.name,
-        security_mode = excluded.security_mode, private_ip = excluded.private_ip, zone = excluded.zone,
-        eip = excluded.eip, super_resource_id = excluded.super_resource_id
-      WHERE resources.company_id = excluded.company_id`,
+    upsertResources: new ValuesInsert<ResourceRow>(d, {
+      into: `INSERT INTO resources (${RESOURCE_COLUMNS}, seq)`,
+      types: RESOURCE_PARAM_TYPES,
+      select: (ordinal) => `${cols(12)}, ${seq("resources", ordinal)}`,
+      tail: `ON CONFLICT (resource_id) DO UPDATE SET project_id = excluded.project_id, region = excluded.region,
+  vpc_id = excluded.vpc_id, resource_type = excluded.resource_type, name = excluded.name,
+  security_mode = excluded.security_mode, private_ip = excluded.private_ip, zone = excluded.zone,
+  eip = excluded.eip, super_resource_id = excluded.super_resource_id
+WHERE resources.company_id = excluded.company_id`,
+      params: resourceParams,
+      key: (r) => r.resourceId,
+    }),
+    resourceOwners: `SELECT resource_id, company_id FROM resources WHERE resource_id IN ${IDS}`,
     updateResource: `UPDATE resources SET name = COALESCE(?, name), security_mode = COALESCE(?, security_mode),
       private_ip = COALESCE(?, private_ip), zone = COALESCE(?, zone) WHERE resource_id = ?`,
     deleteResource: "DELETE FROM resources WHERE resource_id = ?",
@@ -73,16 +104,35 @@ function buildWriteSql(d: SqlDialect) {
     updateSecGroup: `UPDATE secgroups SET name = COALESCE(?, name), remark = COALESCE(?, remark), tag = COALESCE(?, tag)
       WHERE secgroup_id = ?`,
     deleteSecGroups: `DELETE FROM secgroups WHERE secgroup_id IN ${IDS}`,
-    // A NULL seq means "a new row"; a replaced row passes its old seq so creation order survives the rewrite.
-    insertRule: `INSERT INTO rules (${RULE_COLUMNS}, seq) VALUES (${marks(10)}, COALESCE(?, ${seq("rules")}))`,
+    insertRules: new ValuesInsert<RuleInsert>(d, {
+      into: intoRules,
+      types: RULE_PARAM_TYPES,
+      select: (ordinal) => `${cols(10)}, ${seq("rules", ordinal)}`,
+      params: ({ r }) => ruleParams(r),
+    }),
+    // A replaced rule passes its old seq, so creation order survives the rewrite.
+    reinsertRules: new ValuesInsert<RuleInsert>(d, {
+      into: intoRules,
+      types: [...RULE_PARAM_TYPES, "BIGINT"],
+      select: () => cols(11),
+      params: ({ r, seq }) => [...ruleParams(r), seq],
+    }),
     ruleSeqs: `SELECT rule_id, seq FROM rules WHERE rule_id IN ${IDS}`,
     deleteRules: `DELETE FROM rules WHERE rule_id IN ${IDS}`,
-    bindingOf: "SELECT priority, seq FROM bindings WHERE resource_id = ? AND secgroup_id = ?",
+    bindingsOfResources: `SELECT resource_id, secgroup_id, priority, seq FROM bindings WHERE resource_id IN ${IDS}`,
     deleteBindingsOfGroup: `DELETE FROM bindings WHERE secgroup_id = ? AND resource_id IN ${IDS}`,
-    // vpc_id comes from the group; the composite foreign keys then demand the resource sit in that same VPC.
-    // A missing group yields '' so it fails as a foreign-key violation, like a missing resource.
-    insertBinding: `INSERT INTO bindings (resource_id, secgroup_id, priority, vpc_id, seq)
-      VALUES (?, ?, ?, COALESCE((SELECT vpc_id FROM secgroups WHERE secgroup_id = ?), ''), COALESCE(?, ${seq("bindings")}))`,
+    insertBindings: new ValuesInsert<BindingInsert>(d, {
+      into: intoBindings,
+      types: ["TEXT", "TEXT", "INTEGER"],
+      select: (ordinal) => `${cols(3)}, ${bindingVpc}, ${seq("bindings", ordinal)}`,
+      params: bindingParams,
+    }),
+    reinsertBindings: new ValuesInsert<BindingInsert>(d, {
+      into: intoBindings,
+      types: ["TEXT", "TEXT", "INTEGER", "BIGINT"],
+      select: () => `${cols(3)}, ${bindingVpc}, ${col(4)}`,
+      params: (c) => [...bindingParams(c), c.seq],
+    }),
     resetTenants: [
       "DELETE FROM bindings",
       "DELETE FROM rules",
@@ -122,6 +172,11 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
 
   private async runIn(template: string, ids: readonly string[]): Promise<void> {
     for (const chunk of idChunks(ids)) await this.conn.run(expandIds(template, chunk.length), chunk);
+  }
+
+  /** Every row, in order, a multi-row statement at a time. */
+  private async insertAll<T>(insert: ValuesInsert<T>, rows: readonly T[]): Promise<void> {
+    for (const chunk of insert.chunks(rows)) await this.conn.run(chunk.sql, chunk.params);
   }
 
   /** An upsert whose conflict clause declined to update: the id belongs to someone else. */
@@ -211,7 +266,27 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
   }
 
   upsertResource(r: ResourceRow): Promise<void> {
-    return this.upsert(this.sql.upsertResource, resourceParams(r), `resource ${r.resourceId}`);
+    return this.upsertResources([r]);
+  }
+
+  async upsertResources(rows: readonly ResourceRow[]): Promise<void> {
+    for (const chunk of this.sql.upsertResources.chunks(rows)) {
+      const { changes } = await this.conn.run(chunk.sql, chunk.params);
+      if (changes === chunk.rows.length) continue;
+      // The conflict clause declined some rows: name the first whose id another company owns, as upsert() does.
+      const owners = new Map<string, number>();
+      const ids = chunk.rows.map((r) => r.resourceId);
+      for (const o of await this.selectIn<{ resource_id: string; company_id: DbInt }>(
+        this.sql.resourceOwners,
+        [],
+        ids,
+      )) {
+        owners.set(o.resource_id, Number(o.company_id));
+      }
+      const taken = chunk.rows.find((r) => owners.get(r.resourceId) !== r.companyId);
+      if (taken === undefined) throw new Error(`upsertResources: ${changes} of ${chunk.rows.length} rows written`);
+      throw new StoreError("unique", `resource ${taken.resourceId} already belongs to another owner`);
+    }
   }
 
   updateResource(
@@ -247,8 +322,11 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
     return this.runIn(this.sql.deleteSecGroups, secGroupIds);
   }
 
-  async insertRules(rules: readonly RuleRow[]): Promise<void> {
-    for (const r of rules) await this.conn.run(this.sql.insertRule, [...ruleParams(r), null]);
+  insertRules(rules: readonly RuleRow[]): Promise<void> {
+    return this.insertAll(
+      this.sql.insertRules,
+      rules.map((r) => ({ r, seq: null })),
+    );
   }
 
   async replaceRules(rules: readonly RuleRow[]): Promise<void> {
@@ -260,10 +338,15 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
     }
     await this.runIn(this.sql.deleteRules, ids);
     // Re-inserted rows before new ones, for the same reason as in putBindings.
-    const reinsertedFirst = [...rules.filter((r) => seqs.has(r.ruleId)), ...rules.filter((r) => !seqs.has(r.ruleId))];
-    for (const r of reinsertedFirst) {
-      await this.conn.run(this.sql.insertRule, [...ruleParams(r), seqs.get(r.ruleId) ?? null]);
-    }
+    const rows = rules.map((r) => ({ r, seq: seqs.get(r.ruleId) ?? null }));
+    await this.insertAll(
+      this.sql.reinsertRules,
+      rows.filter((c) => c.seq !== null),
+    );
+    await this.insertAll(
+      this.sql.insertRules,
+      rows.filter((c) => c.seq === null),
+    );
   }
 
   deleteRules(ruleIds: readonly string[]): Promise<void> {
@@ -288,21 +371,33 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
   async putBindings(bindings: readonly BindingRow[]): Promise<void> {
     // Pairs whose priority changes are deleted first and re-inserted with their old seq (bind order is kept);
     // unchanged pairs are left alone. Any clash left in the final set is the database's to reject.
-    const changed: { b: BindingRow; seq: DbInt | null }[] = [];
+    if (bindings.length === 0) return;
+    // Every current binding of these resources, read before anything is written (one query per chunk of ids).
+    const current = new Map<string, Map<string, { priority: DbInt; seq: DbInt }>>();
+    const rows = await this.selectIn<{ resource_id: string; secgroup_id: string; priority: DbInt; seq: DbInt }>(
+      this.sql.bindingsOfResources,
+      [],
+      bindings.map((b) => b.resourceId),
+    );
+    for (const row of rows) {
+      const ofResource = current.get(row.resource_id);
+      if (ofResource === undefined) current.set(row.resource_id, new Map([[row.secgroup_id, row]]));
+      else ofResource.set(row.secgroup_id, row);
+    }
+    const changed: BindingInsert[] = [];
     for (const b of bindings) {
-      const old = await this.conn.get<{ priority: DbInt; seq: DbInt }>(this.sql.bindingOf, [
-        b.resourceId,
-        b.secGroupId,
-      ]);
+      const old = current.get(b.resourceId)?.get(b.secGroupId);
       if (old !== undefined && Number(old.priority) === b.priority) continue;
       changed.push({ b, seq: old?.seq ?? null });
     }
-    await this.deleteBindings(changed.filter((c) => c.seq !== null).map((c) => c.b));
+    const moved = changed.filter((c) => c.seq !== null);
+    await this.deleteBindings(moved.map((c) => c.b));
     // Re-inserted rows first: a new row's MAX(seq) + 1 must count them, or it could take one of their numbers.
-    const reinsertedFirst = [...changed.filter((c) => c.seq !== null), ...changed.filter((c) => c.seq === null)];
-    for (const { b, seq } of reinsertedFirst) {
-      await this.conn.run(this.sql.insertBinding, [b.resourceId, b.secGroupId, b.priority, b.secGroupId, seq]);
-    }
+    await this.insertAll(this.sql.reinsertBindings, moved);
+    await this.insertAll(
+      this.sql.insertBindings,
+      changed.filter((c) => c.seq === null),
+    );
   }
 
   async resetTenants(): Promise<void> {

@@ -6,8 +6,14 @@ import type { LockableTable, SeqTable, SqlConn, SqlDialect, SqlDriver, SqlValue 
 
 export const sqliteDialect: SqlDialect = {
   engine: "sqlite",
-  // Writers are serial, so MAX + 1 (a single index probe on the UNIQUE seq index) cannot race.
-  nextSeq: (table: SeqTable) => `(SELECT COALESCE(MAX(seq), 0) + 1 FROM ${table})`,
+  // Writers are serial, so MAX + 1 (a single index probe on the UNIQUE seq index) cannot race. An INSERT … SELECT
+  // that reads its own table computes all its rows before inserting any, so each row adds its position to MAX.
+  nextSeq: (table: SeqTable, ordinal?: string) =>
+    ordinal === undefined
+      ? `(SELECT COALESCE(MAX(seq), 0) + 1 FROM ${table})`
+      : `((SELECT COALESCE(MAX(seq), 0) FROM ${table}) + ${ordinal})`,
+  // A bare parameter: SQLite's CAST converts (1.5 → 1, 'x' → 0), where its STRICT tables refuse a mistyped value.
+  typedParam: () => "?",
 };
 
 const CONSTRAINT_KINDS: Readonly<Record<string, StoreErrorKind>> = {

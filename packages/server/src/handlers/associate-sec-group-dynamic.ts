@@ -7,8 +7,9 @@ export const associateSecGroupDynamic: Handler<"AssociateSecGroupDynamic"> = asy
   const { ResourceId: resourceIds, SecGroupId: secGroupId } = input;
   checkDynamicShape(resourceIds);
   return ctx.store.write(async (tx) => {
-    await lockRows(tx, { secGroupIds: [secGroupId], resourceIds });
+    // The company row is not locked for binding changes: read it before the locks, one round trip less under them.
     const company = await companyOf(tx, ctx.scope);
+    await lockRows(tx, { secGroupIds: [secGroupId], resourceIds });
     const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds: [secGroupId], resourceIds });
     await applyBindingPlan(tx, planAssociateDynamic(world, resourceIds, secGroupId));
     return {};

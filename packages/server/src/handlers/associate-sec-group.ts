@@ -13,8 +13,9 @@ export const associateSecGroup: Handler<"AssociateSecGroup"> = async (input, ctx
   checkAssociateShape(resourceIds, entries);
   const secGroupIds = entries.map((e) => e.secGroupId);
   return ctx.store.write(async (tx) => {
-    await lockRows(tx, { secGroupIds, resourceIds });
+    // The company row is not locked for binding changes: read it before the locks, one round trip less under them.
     const company = await companyOf(tx, ctx.scope);
+    await lockRows(tx, { secGroupIds, resourceIds });
     const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds });
     await applyBindingPlan(tx, planAssociate(world, resourceIds, entries));
     return {};

@@ -12,6 +12,8 @@ export const disassociateSecGroup: Handler<"DisassociateSecGroup"> = async (inpu
   checkDisassociateShape(request);
   const { secGroupIds, resourceIds } = request;
   return ctx.store.write(async (tx) => {
+    // The company row is not locked for binding changes: read it before the locks, one round trip less under them.
+    const company = await companyOf(tx, ctx.scope);
     await lockRows(tx, { secGroupIds });
     // Unbinding a whole group (no ResourceId) touches every resource bound to it; those resources are locked
     // before their bindings are read, so two requests cannot each take a different "last but one" group off one
@@ -25,7 +27,6 @@ export const disassociateSecGroup: Handler<"DisassociateSecGroup"> = async (inpu
     // By resources alone, every group of theirs may lose a binding: lock those groups first (lock order).
     if (secGroupIds.length === 0) await lockRowsAndBoundGroups(tx, { resourceIds: affected });
     else await lockRows(tx, { resourceIds: affected });
-    const company = await companyOf(tx, ctx.scope);
     const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds: affected });
     await applyBindingPlan(tx, planDisassociate(world, request, company.notBoundPolicy));
     return {};

@@ -20,11 +20,12 @@ export const switchToSecGroup: Handler<"SwitchToSecGroup"> = async (input, ctx) 
   const secGroupIds = targets.flatMap((t) => t.entries.map((e) => e.secGroupId));
   const nicIds = targets.slice(1).map((t) => t.resourceId);
   return ctx.store.write(async (tx) => {
+    // The company row is not locked for binding changes: read it before the locks, one round trip less under them.
+    const company = await companyOf(tx, ctx.scope);
     // Switching may unbind the resource's current groups too.
     await lockRowsAndBoundGroups(tx, { secGroupIds, resourceIds: [resourceId, ...nicIds] });
     // Only NICs of this resource may be switched with it; any other id is reported as unknown.
     const children = new Set((await tx.childResources([resourceId])).map((r) => r.resourceId));
-    const company = await companyOf(tx, ctx.scope);
     const world = await loadBindingWorld(tx, ctx.scope, company, {
       secGroupIds,
       resourceIds: [resourceId, ...nicIds.filter((id) => children.has(id))],

@@ -14,8 +14,9 @@ export const updateSecGroupAssociation: Handler<"UpdateSecGroupAssociation"> = a
   checkUpdateAssociationShape(oldIds, entries);
   const secGroupIds = [...oldIds, ...entries.map((e) => e.secGroupId)];
   return ctx.store.write(async (tx) => {
-    await lockRows(tx, { secGroupIds, resourceIds: [resourceId] });
+    // The company row is not locked for binding changes: read it before the locks, one round trip less under them.
     const company = await companyOf(tx, ctx.scope);
+    await lockRows(tx, { secGroupIds, resourceIds: [resourceId] });
     const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds: [resourceId] });
     await applyBindingPlan(tx, planUpdateAssociation(world, resourceId, oldIds, entries));
     return {};

@@ -76,15 +76,15 @@ export async function loadBindingWorld(
   company: CompanyRow,
   ids: { secGroupIds: readonly string[]; resourceIds: readonly string[] },
 ): Promise<BindingWorld> {
-  const groups = ids.secGroupIds.length > 0 ? await tx.secGroupsByIds(scope, sortedUnique(ids.secGroupIds)) : [];
+  const groups =
+    ids.secGroupIds.length > 0 ? await tx.secGroupsWithLoadByIds(scope, sortedUnique(ids.secGroupIds)) : [];
   const resources = ids.resourceIds.length > 0 ? await tx.resourceRefsByIds(scope, sortedUnique(ids.resourceIds)) : [];
   const resourceIds = resources.map((r) => r.resourceId);
-  const groupIds = groups.map((g) => g.secGroupId);
   return {
-    groups: new Map(groups.map((g) => [g.secGroupId, g])),
+    groups: new Map(groups.map(({ group }) => [group.secGroupId, group])),
     resources: new Map(resources.map((r) => [r.resourceId, r])),
     bindings: resourceIds.length > 0 ? await tx.bindingsOfResources(resourceIds) : [],
-    groupLoad: groupIds.length > 0 ? await tx.countBindingsOfSecGroups(groupIds) : new Map(),
+    groupLoad: new Map(groups.map(({ group, load }) => [group.secGroupId, load])),
     quotas: {
       secGroupsPerResource: company.quotas.SecGroupsPerResource,
       resourcesPerSecGroup: company.quotas.ResourcesPerSecGroup,

@@ -86,6 +86,12 @@ export interface SecGroupWithRules {
   readonly rules: readonly RuleRow[];
 }
 
+/** A group and how many resources it is bound to now. */
+export interface SecGroupWithLoad {
+  readonly group: SecGroupRow;
+  readonly load: number;
+}
+
 export interface BindingRow {
   readonly resourceId: string;
   readonly secGroupId: string;
@@ -116,6 +122,8 @@ export interface ReadTx {
   usersOf(companyId: number): Promise<readonly seed.SeedUser[]>;
 
   secGroupsByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupRow[]>;
+  /** secGroupsByIds, each with its number of bindings (the quota check's input), in one read. */
+  secGroupsWithLoadByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithLoad[]>;
   /** Groups in scope, creation order, optionally of one VPC. */
   listSecGroups(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupRow>>;
   countSecGroups(companyId: number): Promise<number>;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import type { BindingRow, SecGroupWithRules, Store } from "../port.ts";
 import type { ContractContext } from "./context.ts";
-import { A, A2, group, PAGE, rule } from "./world.ts";
+import { A, A2, B, group, PAGE, rule } from "./world.ts";
 
 /** What a reader sees of a group, in a comparable form. */
 const view = (units: readonly SecGroupWithRules[]) =>
@@ -136,13 +136,21 @@ export function secGroupReadTests(t: ContractContext): void {
     const store = t.store();
     const ids = ["secgroup-a1", "secgroup-a2", "secgroup-a3"];
     const check = async () => {
-      const { counts, rows } = await store.read(async (tx) => ({
+      const { counts, rows, withLoad, outOfScope } = await store.read(async (tx) => ({
         counts: await tx.countBindingsOfSecGroups(ids),
         rows: await tx.bindingsOfSecGroups(ids),
+        withLoad: await tx.secGroupsWithLoadByIds(A, [...ids].reverse()),
+        outOfScope: await tx.secGroupsWithLoadByIds(B, ids),
       }));
       for (const id of ids) {
         assert.equal(counts.get(id), rows.filter((b) => b.secGroupId === id).length, `count of ${id}`);
       }
+      // The same counts beside the group rows, in creation order, and nothing for another company's scope.
+      assert.deepEqual(
+        withLoad.map((g) => [g.group.secGroupId, g.load]),
+        ids.map((id) => [id, counts.get(id)]),
+      );
+      assert.deepEqual(outOfScope, []);
       return [...counts.values()];
     };
     await store.write((tx) =>

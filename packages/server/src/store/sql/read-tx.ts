@@ -12,6 +12,7 @@ import type {
   RuleRow,
   Scope,
   SecGroupRow,
+  SecGroupWithLoad,
   SecGroupWithRules,
   VpcRow,
 } from "../port.ts";
@@ -103,6 +104,8 @@ const Q = {
     WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? AND b.secgroup_id = ?`,
   // Kept by triggers (migration 002), so a quota check does not count a group's bindings row by row.
   countBindings: `SELECT secgroup_id, binding_count AS n FROM secgroups WHERE secgroup_id IN ${IDS}`,
+  secGroupsWithLoad: `SELECT ${SECGROUP_COLUMNS}, seq, binding_count FROM secgroups WHERE secgroup_id IN ${IDS}
+    ORDER BY seq`,
 } as const;
 
 /** listResources by filter combination (bit 1: VPC, bit 2: type), built once so statement-cache keys are stable. */
@@ -238,6 +241,13 @@ export class SqlReadTx implements ReadTx {
     return (await this.selectInBySeq<SecGroupRaw & Seq>(Q.secGroupsByIds, [], ids))
       .map(toSecGroup)
       .filter(inScope(scope));
+  }
+
+  async secGroupsWithLoadByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithLoad[]> {
+    const rows = await this.selectInBySeq<SecGroupRaw & Seq & { binding_count: DbInt }>(Q.secGroupsWithLoad, [], ids);
+    return rows
+      .map((r) => ({ group: toSecGroup(r), load: Number(r.binding_count) }))
+      .filter((g) => inScope(scope)(g.group));
   }
 
   async listSecGroups(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupRow>> {

@@ -224,12 +224,14 @@ export class SqliteDriver implements SqlDriver {
       writerDb.pragma("synchronous = NORMAL");
       // Checkpoint (the only fsyncs under NORMAL) every 4 MiB of WAL rather than every 1,000 pages.
       writerDb.pragma("wal_autocheckpoint = 4096");
-      writerDb.pragma("cache_size = -32768");
+      // 16 MiB of page cache per connection: the OS caches the file anyway; with 1M bindings, 32 MiB each served
+      // the same mixed load (145k requests in 25 s either way) with ~35 MB more RSS.
+      writerDb.pragma("cache_size = -16384");
       writerDb.pragma("foreign_keys = ON");
       const writer = new Connection(writerDb, "BEGIN IMMEDIATE");
       if (path === ":memory:") return new SqliteDriver(writer, undefined, options);
       const readerDb = new Database(path, { timeout, readonly: true });
-      readerDb.pragma("cache_size = -32768");
+      readerDb.pragma("cache_size = -16384");
       return new SqliteDriver(writer, new Connection(readerDb, "BEGIN"), options);
     } catch (e) {
       writerDb.close();

@@ -78,12 +78,14 @@ export async function loadBindingWorld(
 ): Promise<BindingWorld> {
   const groups =
     ids.secGroupIds.length > 0 ? await tx.secGroupsWithLoadByIds(scope, sortedUnique(ids.secGroupIds)) : [];
-  const resources = ids.resourceIds.length > 0 ? await tx.resourceRefsByIds(scope, sortedUnique(ids.resourceIds)) : [];
-  const resourceIds = resources.map((r) => r.resourceId);
+  const { resources, bindings } =
+    ids.resourceIds.length > 0
+      ? await tx.resourceRefsWithBindings(scope, sortedUnique(ids.resourceIds))
+      : { resources: [], bindings: [] };
   return {
     groups: new Map(groups.map(({ group }) => [group.secGroupId, group])),
     resources: new Map(resources.map((r) => [r.resourceId, r])),
-    bindings: resourceIds.length > 0 ? await tx.bindingsOfResources(resourceIds) : [],
+    bindings,
     groupLoad: new Map(groups.map(({ group, load }) => [group.secGroupId, load])),
     quotas: {
       secGroupsPerResource: company.quotas.SecGroupsPerResource,

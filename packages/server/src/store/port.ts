@@ -141,6 +141,14 @@ export interface ReadTx {
   resourcesByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRow[]>;
   /** resourcesByIds, narrowed to ResourceRefRow, in no particular order. */
   resourceRefsByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRefRow[]>;
+  /**
+   * resourceRefsByIds and every binding of the resources found (bindingsOfResources of them), in one read: what a
+   * binding check needs of its resources.
+   */
+  resourceRefsWithBindings(
+    scope: Scope,
+    ids: readonly string[],
+  ): Promise<{ resources: readonly ResourceRefRow[]; bindings: readonly BindingRow[] }>;
   resourceById(resourceId: string): Promise<ResourceRow | undefined>;
   /** Resources in scope, registration order. */
   listResources(

@@ -150,6 +150,27 @@ export function bindingTests(t: ContractContext): void {
     assert.deepEqual([...counts.values()], [MANY, MANY, MANY, 300]);
   });
 
+  it("bindings: resourceRefsWithBindings is resourceRefsByIds plus bindingsOfResources, over several id chunks", async () => {
+    // 600 resources (more than one IN-list chunk), with 0, 1 or 2 groups; another company's bound resource; a ghost.
+    const hosts = Array.from({ length: 600 }, (_, i) => `uhost-w${String(i).padStart(4, "0")}`);
+    await t.store().write((tx) => tx.upsertResources(hosts.map((id) => resource(id, A, "uvnet-a1"))));
+    await bindAll(hosts.filter((_, i) => i % 3 !== 0).map((h) => bind(h, "secgroup-a2", 2)));
+    await bindAll(hosts.filter((_, i) => i % 3 === 2).map((h) => bind(h, "secgroup-a1", 1)));
+    await bindAll([bind("uhost-b1", "secgroup-b1", 1)]);
+    const ids = [...hosts].reverse().concat("uhost-b1", "uhost-ghost");
+    const { combined, refs, bound } = await t.store().read(async (tx) => ({
+      combined: await tx.resourceRefsWithBindings(A, ids),
+      refs: await tx.resourceRefsByIds(A, ids),
+      bound: await tx.bindingsOfResources(hosts),
+    }));
+    const byId = (rows: readonly { resourceId: string }[]) =>
+      [...rows].sort((a, b) => (a.resourceId < b.resourceId ? -1 : 1));
+    assert.equal(combined.resources.length, 600);
+    assert.deepEqual(byId(combined.resources), byId(refs));
+    assert.deepEqual(combined.bindings, bound);
+    assert.equal(combined.bindings.length, 600);
+  });
+
   it("bindings: a clash anywhere in a large putBindings is refused as before, and nothing of it is kept", async () => {
     await t.store().write((tx) => tx.upsertResources(manyHosts.map((id) => resource(id, A, "uvnet-a1"))));
     const before = manyHosts.flatMap((h) => [bind(h, "secgroup-a1", 1), bind(h, "secgroup-a2", 2)]);

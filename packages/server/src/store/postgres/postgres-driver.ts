@@ -88,7 +88,7 @@ class TxConn implements SqlConn {
     return this.#tail;
   }
 
-  #query(config: { name?: string; text: string; values?: unknown[] }): Promise<QueryResult> {
+  #query(config: { name?: string; text: string; values?: unknown[]; rowMode?: "array" }): Promise<QueryResult> {
     if (!this.#open) {
       return Promise.reject(new Error("store transaction already finished (a query outlived its write/read callback)"));
     }
@@ -101,10 +101,11 @@ class TxConn implements SqlConn {
     return result;
   }
 
-  #run(sql: string, params: readonly SqlValue[]): Promise<QueryResult> {
+  #run(sql: string, params: readonly SqlValue[], rowMode?: "array"): Promise<QueryResult> {
     const s = statementFor(sql);
     const values = params.map(param);
-    return this.#query(s.name === undefined ? { text: s.text, values } : { name: s.name, text: s.text, values });
+    const named = s.name === undefined ? {} : { name: s.name };
+    return this.#query({ ...named, text: s.text, values, ...(rowMode && { rowMode }) });
   }
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -114,6 +115,10 @@ class TxConn implements SqlConn {
 
   async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
     return (await this.#run(sql, params)).rows[0] as T | undefined;
+  }
+
+  async allArrays(sql: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
+    return (await this.#run(sql, params, "array")).rows as unknown[][];
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {

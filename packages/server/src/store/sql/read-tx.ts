@@ -32,6 +32,7 @@ import {
   type RuleRaw,
   SECGROUP_COLUMNS,
   type SecGroupRaw,
+  text,
   toBinding,
   toCompany,
   toResource,
@@ -87,6 +88,10 @@ const Q = {
 
   resourcesByIds: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE resource_id IN ${IDS} ORDER BY seq`,
   resourceRefsByIds: `SELECT ${RESOURCE_REF_COLUMNS} FROM resources WHERE resource_id IN ${IDS}`,
+  // Read as arrays (allArrays): a resource without bindings comes back once, with NULL binding columns.
+  resourceRefsWithBindings: `SELECT r.resource_id, r.company_id, r.project_id, r.region, r.vpc_id, r.resource_type,
+      r.security_mode, b.secgroup_id, b.priority, b.seq
+    FROM resources r LEFT JOIN bindings b ON b.resource_id = r.resource_id WHERE r.resource_id IN ${IDS}`,
   resourceById: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE resource_id = ?`,
   resourcesOf: `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE company_id = ? ORDER BY seq`,
   childResources: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE super_resource_id <> ''
@@ -332,6 +337,54 @@ export class SqlReadTx implements ReadTx {
     return (await this.selectIn<ResourceRefRaw>(Q.resourceRefsByIds, [], ids))
       .map(toResourceRef)
       .filter(inScope(scope));
+  }
+
+  async resourceRefsWithBindings(
+    scope: Scope,
+    ids: readonly string[],
+  ): Promise<{ resources: readonly ResourceRefRow[]; bindings: readonly BindingRow[] }> {
+    const resources = new Map<string, ResourceRefRow>();
+    const bindings: (BindingRow & { seq: number })[] = [];
+    const inScopeNow = inScope(scope);
+    for (const chunk of idChunks(ids)) {
+      const rows = await this.conn.allArrays(expandIds(Q.resourceRefsWithBindings, chunk.length), chunk);
+      for (const [
+        resourceId,
+        companyId,
+        projectId,
+        region,
+        vpcId,
+        resourceType,
+        securityMode,
+        group,
+        priority,
+        seq,
+      ] of rows) {
+        const id = text(resourceId, "resource_id");
+        if (!resources.has(id)) {
+          const ref = toResourceRef({
+            resource_id: id,
+            company_id: Number(companyId),
+            project_id: text(projectId, "project_id"),
+            region: text(region, "region"),
+            vpc_id: text(vpcId, "vpc_id"),
+            resource_type: text(resourceType, "resource_type"),
+            security_mode: text(securityMode, "security_mode"),
+          });
+          if (!inScopeNow(ref)) continue;
+          resources.set(id, ref);
+        }
+        if (group !== null && group !== undefined) {
+          const secGroupId = text(group, "secgroup_id");
+          bindings.push({ resourceId: id, secGroupId, priority: Number(priority), seq: Number(seq) });
+        }
+      }
+    }
+    bindings.sort((a, b) => a.seq - b.seq);
+    return {
+      resources: [...resources.values()],
+      bindings: bindings.map(({ resourceId, secGroupId, priority }) => ({ resourceId, secGroupId, priority })),
+    };
   }
 
   async resourceById(resourceId: string): Promise<ResourceRow | undefined> {

@@ -105,6 +105,12 @@ export type ResourceRefRaw = Pick<
   "resource_id" | "company_id" | "project_id" | "region" | "vpc_id" | "resource_type" | "security_mode"
 >;
 
+/** A text column of a row read as an array (allArrays). */
+export function text(value: unknown, column: string): string {
+  if (typeof value !== "string") throw new Error(`column ${column}: expected text, got ${typeof value}`);
+  return value;
+}
+
 /** A resource ref with its scope (for the scope check on the rows found). */
 export const toResourceRef = (r: ResourceRefRaw) => ({
   resourceId: r.resource_id,

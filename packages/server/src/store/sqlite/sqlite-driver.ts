@@ -36,6 +36,7 @@ function translate(e: unknown): unknown {
 /** One database handle and its prepared statements, keyed by SQL text. */
 class Connection {
   readonly #statements = new Map<string, Database.Statement<unknown[], unknown>>();
+  readonly #arrayStatements = new Map<string, Database.Statement<unknown[], unknown[]>>();
   readonly begin: Database.Statement;
   readonly commit: Database.Statement;
   readonly rollback: Database.Statement;
@@ -61,6 +62,16 @@ class Connection {
     if (stmt === undefined) {
       stmt = this.db.prepare<unknown[], unknown>(sql);
       this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** The same SQL prepared in raw mode (a statement's mode is a setting of the statement, so a second one). */
+  arrayStatement(sql: string): Database.Statement<unknown[], unknown[]> {
+    let stmt = this.#arrayStatements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.db.prepare<unknown[], unknown[]>(sql).raw(true);
+      this.#arrayStatements.set(sql, stmt);
     }
     return stmt;
   }
@@ -91,6 +102,15 @@ class TxConn implements SqlConn {
     try {
       // The row type is the caller's claim about its own SELECT; rows.ts narrows enums and JSON.
       return this.#stmt(sql).all(...params) as T[];
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  async allArrays(sql: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
+    this.#check();
+    try {
+      return this.c.arrayStatement(sql).all(...params) as unknown[][];
     } catch (e) {
       throw translate(e);
     }

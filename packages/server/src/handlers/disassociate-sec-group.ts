@@ -21,8 +21,7 @@ export const disassociateSecGroup: Handler<"DisassociateSecGroup"> = async (inpu
     let affected: readonly string[] = resourceIds;
     if (resourceIds.length === 0) {
       const scopedGroups = (await tx.secGroupsByIds(ctx.scope, secGroupIds)).map((g) => g.secGroupId);
-      const bound = scopedGroups.length > 0 ? await tx.bindingsOfSecGroups(scopedGroups) : [];
-      affected = bound.map((b) => b.resourceId);
+      affected = scopedGroups.length > 0 ? await tx.resourceIdsBoundTo(scopedGroups) : [];
     }
     // By resources alone, every group of theirs may lose a binding: lock those groups first (lock order).
     if (secGroupIds.length === 0) await lockRowsAndBoundGroups(tx, { resourceIds: affected });

@@ -162,6 +162,8 @@ export interface ReadTx {
 
   bindingsOfResources(resourceIds: readonly string[]): Promise<readonly BindingRow[]>;
   bindingsOfSecGroups(secGroupIds: readonly string[]): Promise<readonly BindingRow[]>;
+  /** The resources bound to any of these groups, each once, in no particular order. */
+  resourceIdsBoundTo(secGroupIds: readonly string[]): Promise<readonly string[]>;
   /** Bindings of one group (or of every group in scope), bind order, paged. */
   listBindings(scope: Scope, secGroupId: string | undefined, page: Page): Promise<Paged<BindingRow>>;
   /** Bindings per group (every id present, 0 when none). */

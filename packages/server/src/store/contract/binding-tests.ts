@@ -150,7 +150,7 @@ export function bindingTests(t: ContractContext): void {
     assert.deepEqual([...counts.values()], [MANY, MANY, MANY, 300]);
   });
 
-  it("bindings: resourceRefsWithBindings is resourceRefsByIds plus bindingsOfResources, over several id chunks", async () => {
+  it("bindings: resourceRefsWithBindings is resourceRefsByIds plus bindingsOfResources; resourceIdsBoundTo", async () => {
     // 600 resources (more than one IN-list chunk), with 0, 1 or 2 groups; another company's bound resource; a ghost.
     const hosts = Array.from({ length: 600 }, (_, i) => `uhost-w${String(i).padStart(4, "0")}`);
     await t.store().write((tx) => tx.upsertResources(hosts.map((id) => resource(id, A, "uvnet-a1"))));
@@ -169,6 +169,12 @@ export function bindingTests(t: ContractContext): void {
     assert.deepEqual(byId(combined.resources), byId(refs));
     assert.deepEqual(combined.bindings, bound);
     assert.equal(combined.bindings.length, 600);
+    // Resources bound to either group, once each (200 of them are bound to both).
+    const boundTo = await t.store().read((tx) => tx.resourceIdsBoundTo(["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
+    assert.deepEqual(
+      [...boundTo].sort(),
+      hosts.filter((_, i) => i % 3 !== 0),
+    );
   });
 
   it("bindings: a clash anywhere in a large putBindings is refused as before, and nothing of it is kept", async () => {

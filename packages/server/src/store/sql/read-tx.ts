@@ -99,6 +99,7 @@ const Q = {
 
   bindingsOfResources: `SELECT ${BINDING_COLUMNS}, b.seq FROM bindings b WHERE b.resource_id IN ${IDS} ORDER BY b.seq`,
   bindingsOfSecGroups: `SELECT ${BINDING_COLUMNS}, b.seq FROM bindings b WHERE b.secgroup_id IN ${IDS} ORDER BY b.seq`,
+  resourceIdsBoundTo: `SELECT DISTINCT resource_id FROM bindings WHERE secgroup_id IN ${IDS}`,
   listBindings: `SELECT ${BINDING_COLUMNS} FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
     WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? ORDER BY b.seq LIMIT ? OFFSET ?`,
   countListBindings: `SELECT COUNT(*) AS n FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
@@ -422,6 +423,15 @@ export class SqlReadTx implements ReadTx {
 
   async bindingsOfSecGroups(secGroupIds: readonly string[]): Promise<readonly BindingRow[]> {
     return (await this.selectInBySeq<BindingRaw & Seq>(Q.bindingsOfSecGroups, [], secGroupIds)).map(toBinding);
+  }
+
+  async resourceIdsBoundTo(secGroupIds: readonly string[]): Promise<readonly string[]> {
+    const ids = new Set<string>();
+    for (const chunk of idChunks(secGroupIds)) {
+      const rows = await this.conn.allArrays(expandIds(Q.resourceIdsBoundTo, chunk.length), chunk);
+      for (const [id] of rows) ids.add(text(id, "resource_id"));
+    }
+    return [...ids];
   }
 
   async listBindings(scope: Scope, secGroupId: string | undefined, page: Page): Promise<Paged<BindingRow>> {

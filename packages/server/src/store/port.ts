@@ -139,11 +139,9 @@ export interface ReadTx {
   listSecGroupsWithRules(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupWithRules>>;
 
   resourcesByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRow[]>;
-  /** resourcesByIds, narrowed to ResourceRefRow, in no particular order. */
-  resourceRefsByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRefRow[]>;
   /**
-   * resourceRefsByIds and every binding of the resources found (bindingsOfResources of them), in one read: what a
-   * binding check needs of its resources.
+   * resourcesByIds narrowed to ResourceRefRow (in no particular order), and every binding of the resources found
+   * (bindingsOfResources of them), in one read: what a binding check needs of its resources.
    */
   resourceRefsWithBindings(
     scope: Scope,
@@ -166,8 +164,6 @@ export interface ReadTx {
   resourceIdsBoundTo(secGroupIds: readonly string[]): Promise<readonly string[]>;
   /** Bindings of one group (or of every group in scope), bind order, paged. */
   listBindings(scope: Scope, secGroupId: string | undefined, page: Page): Promise<Paged<BindingRow>>;
-  /** Bindings per group (every id present, 0 when none). */
-  countBindingsOfSecGroups(secGroupIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
 }
 
 /**

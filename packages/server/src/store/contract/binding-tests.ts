@@ -1,7 +1,7 @@
 // Contract: bindings, and the illegal binding states the database itself must refuse.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import type { BindingRow, WriteTx } from "../port.ts";
+import type { BindingRow, ReadTx, ResourceRefRow, WriteTx } from "../port.ts";
 import { type ContractContext, rejectsWith } from "./context.ts";
 import { A, B, group, PAGE, resource } from "./world.ts";
 
@@ -15,6 +15,10 @@ const bind = (resourceId: string, secGroupId: string, priority: number): Binding
   secGroupId,
   priority,
 });
+
+/** Each group's binding count, as the binding checks read it (groups of scope A). */
+const loadsOf = async (tx: ReadTx, ids: readonly string[]) =>
+  new Map((await tx.secGroupsWithLoadByIds(A, ids)).map((g) => [g.group.secGroupId, g.load]));
 
 const pairs = (rows: readonly BindingRow[]) => rows.map((b) => `${b.resourceId}/${b.secGroupId}@${b.priority}`);
 
@@ -39,7 +43,7 @@ export function bindingTests(t: ContractContext): void {
     assert.deepEqual(pairs(all.rows), ["uhost-a2/secgroup-a1@1", "uhost-a1/secgroup-a2@1", "uhost-a1/secgroup-a1@2"]);
     const one = await t.store().read((tx) => tx.listBindings(A, "secgroup-a1", { offset: 1, limit: 5 }));
     assert.deepEqual(one, { rows: [bind("uhost-a1", "secgroup-a1", 2)], total: 2 });
-    const counts = await t.store().read((tx) => tx.countBindingsOfSecGroups(["secgroup-a1", "secgroup-a3"]));
+    const counts = await t.store().read((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a3"]));
     assert.deepEqual(
       [...counts],
       [
@@ -125,9 +129,7 @@ export function bindingTests(t: ContractContext): void {
       "uhost-a2/secgroup-a3@2",
       "uhost-a1/secgroup-a3@2",
     ]);
-    const counts = await t
-      .store()
-      .read((tx) => tx.countBindingsOfSecGroups(["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
+    const counts = await t.store().read((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
     assert.deepEqual([...counts.values()], [2, 1, 2]);
   });
 
@@ -146,11 +148,11 @@ export function bindingTests(t: ContractContext): void {
     const added = manyHosts.slice(0, 300).map((h) => bind(h, "secgroup-a5", 5));
     await bindAll([...added, ...rotated]);
     assert.deepEqual(await listed(), [...pairs(rotated), ...pairs(added)]);
-    const counts = await t.store().read((tx) => tx.countBindingsOfSecGroups([...groups, "secgroup-a5"]));
+    const counts = await t.store().read((tx) => loadsOf(tx, [...groups, "secgroup-a5"]));
     assert.deepEqual([...counts.values()], [MANY, MANY, MANY, 300]);
   });
 
-  it("bindings: resourceRefsWithBindings is resourceRefsByIds plus bindingsOfResources; resourceIdsBoundTo", async () => {
+  it("bindings: resourceRefsWithBindings is resourcesByIds plus bindingsOfResources; resourceIdsBoundTo", async () => {
     // 600 resources (more than one IN-list chunk), with 0, 1 or 2 groups; another company's bound resource; a ghost.
     const hosts = Array.from({ length: 600 }, (_, i) => `uhost-w${String(i).padStart(4, "0")}`);
     await t.store().write((tx) => tx.upsertResources(hosts.map((id) => resource(id, A, "uvnet-a1"))));
@@ -158,15 +160,17 @@ export function bindingTests(t: ContractContext): void {
     await bindAll(hosts.filter((_, i) => i % 3 === 2).map((h) => bind(h, "secgroup-a1", 1)));
     await bindAll([bind("uhost-b1", "secgroup-b1", 1)]);
     const ids = [...hosts].reverse().concat("uhost-b1", "uhost-ghost");
-    const { combined, refs, bound } = await t.store().read(async (tx) => ({
+    const { combined, full, bound } = await t.store().read(async (tx) => ({
       combined: await tx.resourceRefsWithBindings(A, ids),
-      refs: await tx.resourceRefsByIds(A, ids),
+      full: await tx.resourcesByIds(A, ids),
       bound: await tx.bindingsOfResources(hosts),
     }));
-    const byId = (rows: readonly { resourceId: string }[]) =>
-      [...rows].sort((a, b) => (a.resourceId < b.resourceId ? -1 : 1));
+    const refs = (rows: readonly ResourceRefRow[]) =>
+      rows
+        .map(({ resourceId, vpcId, resourceType, securityMode }) => ({ resourceId, vpcId, resourceType, securityMode }))
+        .sort((a, b) => (a.resourceId < b.resourceId ? -1 : 1));
     assert.equal(combined.resources.length, 600);
-    assert.deepEqual(byId(combined.resources), byId(refs));
+    assert.deepEqual(refs(combined.resources), refs(full));
     assert.deepEqual(combined.bindings, bound);
     assert.equal(combined.bindings.length, 600);
     // Resources bound to either group, once each (200 of them are bound to both).
@@ -196,9 +200,7 @@ export function bindingTests(t: ContractContext): void {
     await rejectsWith(bindAll([...fresh, bind(manyHosts[7] ?? "", "secgroup-a3", 5)]), "unique");
     await rejectsWith(bindAll([...fresh.slice(1), bind(manyHosts[0] ?? "", "secgroup-a3", 6)]), "check");
     assert.deepEqual(await listed(), pairs(before));
-    const counts = await t
-      .store()
-      .read((tx) => tx.countBindingsOfSecGroups(["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
+    const counts = await t.store().read((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
     assert.deepEqual([...counts.values()], [MANY, MANY, 0]);
   });
 

@@ -25,9 +25,7 @@ import {
   type CompanyRaw,
   type DbInt,
   RESOURCE_COLUMNS,
-  RESOURCE_REF_COLUMNS,
   type ResourceRaw,
-  type ResourceRefRaw,
   RULE_COLUMNS,
   type RuleRaw,
   SECGROUP_COLUMNS,
@@ -87,7 +85,6 @@ const Q = {
   secGroupsWithVersions: `SELECT ${SECGROUP_COLUMNS}, version, seq FROM secgroups WHERE secgroup_id IN ${IDS}`,
 
   resourcesByIds: `SELECT ${RESOURCE_COLUMNS}, seq FROM resources WHERE resource_id IN ${IDS} ORDER BY seq`,
-  resourceRefsByIds: `SELECT ${RESOURCE_REF_COLUMNS} FROM resources WHERE resource_id IN ${IDS}`,
   // Read as arrays (allArrays): a resource without bindings comes back once, with NULL binding columns.
   resourceRefsWithBindings: `SELECT r.resource_id, r.company_id, r.project_id, r.region, r.vpc_id, r.resource_type,
       r.security_mode, b.secgroup_id, b.priority, b.seq
@@ -109,7 +106,6 @@ const Q = {
   countListBindingsOfGroup: `SELECT COUNT(*) AS n FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
     WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? AND b.secgroup_id = ?`,
   // Kept by triggers (migration 002), so a quota check does not count a group's bindings row by row.
-  countBindings: `SELECT secgroup_id, binding_count AS n FROM secgroups WHERE secgroup_id IN ${IDS}`,
   secGroupsWithLoad: `SELECT ${SECGROUP_COLUMNS}, seq, binding_count FROM secgroups WHERE secgroup_id IN ${IDS}
     ORDER BY seq`,
 } as const;
@@ -334,12 +330,6 @@ export class SqlReadTx implements ReadTx {
       .filter(inScope(scope));
   }
 
-  async resourceRefsByIds(scope: Scope, ids: readonly string[]): Promise<readonly ResourceRefRow[]> {
-    return (await this.selectIn<ResourceRefRaw>(Q.resourceRefsByIds, [], ids))
-      .map(toResourceRef)
-      .filter(inScope(scope));
-  }
-
   async resourceRefsWithBindings(
     scope: Scope,
     ids: readonly string[],
@@ -443,13 +433,5 @@ export class SqlReadTx implements ReadTx {
         : [Q.listBindingsOfGroup, Q.countListBindingsOfGroup];
     const rows = await this.conn.all<BindingRaw>(list, [...where, page.limit, page.offset]);
     return { rows: rows.map(toBinding), total: await this.count(count, where) };
-  }
-
-  async countBindingsOfSecGroups(secGroupIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
-    const counts = new Map<string, number>(secGroupIds.map((id) => [id, 0]));
-    for (const r of await this.selectIn<{ secgroup_id: string; n: DbInt }>(Q.countBindings, [], secGroupIds)) {
-      counts.set(r.secgroup_id, Number(r.n));
-    }
-    return counts;
   }
 }

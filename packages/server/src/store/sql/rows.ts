@@ -97,9 +97,6 @@ export interface ResourceRaw {
   super_resource_id: string;
 }
 
-/** The columns binding checks need (ResourceRefRow) plus the scope, for bulk reads of hundreds of resources. */
-export const RESOURCE_REF_COLUMNS = "resource_id, company_id, project_id, region, vpc_id, resource_type, security_mode";
-
 export type ResourceRefRaw = Pick<
   ResourceRaw,
   "resource_id" | "company_id" | "project_id" | "region" | "vpc_id" | "resource_type" | "security_mode"

@@ -67,8 +67,10 @@ const Q = {
   keysOf: "SELECT user_name, public_key, private_key FROM api_keys WHERE company_id = ? ORDER BY seq",
 
   // By primary key only; the scope is checked on the few rows found (see inScope), because with the scope in the
-  // WHERE clause SQLite prefers the scope index and walks every row of the project.
-  secGroupsByIds: `SELECT ${SECGROUP_COLUMNS}, seq FROM secgroups WHERE secgroup_id IN ${IDS} ORDER BY seq`,
+  // WHERE clause SQLite prefers the scope index and walks every row of the project. binding_count is kept by
+  // triggers (migration 002), so a quota check does not count a group's bindings row by row.
+  secGroupsWithLoad: `SELECT ${SECGROUP_COLUMNS}, seq, binding_count FROM secgroups WHERE secgroup_id IN ${IDS}
+    ORDER BY seq`,
   listSecGroups: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE ${IN_SCOPE} ORDER BY seq LIMIT ? OFFSET ?`,
   countListSecGroups: `SELECT COUNT(*) AS n FROM secgroups WHERE ${IN_SCOPE}`,
   listSecGroupsOfVpc: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE ${IN_SCOPE} AND vpc_id = ?
@@ -105,9 +107,6 @@ const Q = {
     WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? AND b.secgroup_id = ? ORDER BY b.seq LIMIT ? OFFSET ?`,
   countListBindingsOfGroup: `SELECT COUNT(*) AS n FROM bindings b JOIN secgroups g ON g.secgroup_id = b.secgroup_id
     WHERE g.company_id = ? AND g.project_id = ? AND g.region = ? AND b.secgroup_id = ?`,
-  // Kept by triggers (migration 002), so a quota check does not count a group's bindings row by row.
-  secGroupsWithLoad: `SELECT ${SECGROUP_COLUMNS}, seq, binding_count FROM secgroups WHERE secgroup_id IN ${IDS}
-    ORDER BY seq`,
 } as const;
 
 /** listResources by filter combination (bit 1: VPC, bit 2: type), built once so statement-cache keys are stable. */
@@ -240,16 +239,15 @@ export class SqlReadTx implements ReadTx {
   }
 
   async secGroupsByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupRow[]> {
-    return (await this.selectInBySeq<SecGroupRaw & Seq>(Q.secGroupsByIds, [], ids))
-      .map(toSecGroup)
-      .filter(inScope(scope));
+    return (await this.secGroupsWithLoadByIds(scope, ids)).map((g) => g.group);
   }
 
   async secGroupsWithLoadByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithLoad[]> {
     const rows = await this.selectInBySeq<SecGroupRaw & Seq & { binding_count: DbInt }>(Q.secGroupsWithLoad, [], ids);
+    const inScopeNow = inScope(scope);
     return rows
       .map((r) => ({ group: toSecGroup(r), load: Number(r.binding_count) }))
-      .filter((g) => inScope(scope)(g.group));
+      .filter((g) => inScopeNow(g.group));
   }
 
   async listSecGroups(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupRow>> {

@@ -7,6 +7,14 @@ import type { ParamType } from "./multi-row.ts";
 /** Some drivers return BIGINT / COUNT as string or bigint. */
 export type DbInt = number | string | bigint;
 
+/** The integer columns among those written by multi-row inserts; every other one is text. */
+const INTEGER_COLUMNS = new Set(["company_id", "zone", "priority"]);
+
+/** The SQL type of each column of a column list, in order: the parameters' types when a statement gives none. */
+function paramTypes(columns: string): readonly ParamType[] {
+  return columns.split(",").map((c) => (INTEGER_COLUMNS.has(c.trim()) ? "INTEGER" : "TEXT"));
+}
+
 function oneOf<T extends string>(allowed: readonly T[], value: string, column: string): T {
   const hit = allowed.find((a) => a === value);
   // The CHECK constraints make this unreachable unless the schema and the code disagree.
@@ -129,20 +137,7 @@ export const toResource = (r: ResourceRaw): ResourceRow => ({
 });
 
 /** The SQL types of resourceParams, in order (for multi-row inserts). */
-export const RESOURCE_PARAM_TYPES: readonly ParamType[] = [
-  "TEXT",
-  "INTEGER",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "INTEGER",
-  "TEXT",
-  "TEXT",
-];
+export const RESOURCE_PARAM_TYPES = paramTypes(RESOURCE_COLUMNS);
 
 export const resourceParams = (r: ResourceRow): SqlValue[] => [
   r.resourceId,
@@ -235,18 +230,7 @@ export const toRule = (r: RuleRaw): RuleRow => ({
 });
 
 /** The SQL types of ruleParams, in order (for multi-row inserts). */
-export const RULE_PARAM_TYPES: readonly ParamType[] = [
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "INTEGER",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-];
+export const RULE_PARAM_TYPES = paramTypes(RULE_COLUMNS);
 
 export const ruleParams = (r: RuleRow): SqlValue[] => [
   r.ruleId,
@@ -264,6 +248,9 @@ export const ruleParams = (r: RuleRow): SqlValue[] => [
 // Bindings ------------------------------------------------------------------------------------
 
 export const BINDING_COLUMNS = "b.resource_id, b.secgroup_id, b.priority";
+
+/** The SQL types of a new binding's parameters (resource, group, priority), in order (for multi-row inserts). */
+export const BINDING_PARAM_TYPES = paramTypes("resource_id, secgroup_id, priority");
 
 export interface BindingRaw {
   resource_id: string;

@@ -7,6 +7,7 @@ import { expandIds, IDS, idChunks } from "./in-list.ts";
 import { col, cols, ValuesInsert } from "./multi-row.ts";
 import { SqlReadTx } from "./read-tx.ts";
 import {
+  BINDING_PARAM_TYPES,
   bool,
   type DbInt,
   RESOURCE_COLUMNS,
@@ -82,7 +83,7 @@ function buildWriteSql(d: SqlDialect) {
     upsertResources: new ValuesInsert<ResourceRow>(d, {
       into: `INSERT INTO resources (${RESOURCE_COLUMNS}, seq)`,
       types: RESOURCE_PARAM_TYPES,
-      select: (ordinal) => `${cols(12)}, ${seq("resources", ordinal)}`,
+      select: (ordinal) => `${cols(RESOURCE_PARAM_TYPES.length)}, ${seq("resources", ordinal)}`,
       tail: `ON CONFLICT (resource_id) DO UPDATE SET project_id = excluded.project_id, region = excluded.region,
   vpc_id = excluded.vpc_id, resource_type = excluded.resource_type, name = excluded.name,
   security_mode = excluded.security_mode, private_ip = excluded.private_ip, zone = excluded.zone,
@@ -107,30 +108,31 @@ WHERE resources.company_id = excluded.company_id`,
     insertRules: new ValuesInsert<RuleInsert>(d, {
       into: intoRules,
       types: RULE_PARAM_TYPES,
-      select: (ordinal) => `${cols(10)}, ${seq("rules", ordinal)}`,
+      select: (ordinal) => `${cols(RULE_PARAM_TYPES.length)}, ${seq("rules", ordinal)}`,
       params: ({ r }) => ruleParams(r),
     }),
     // A replaced rule passes its old seq, so creation order survives the rewrite.
     reinsertRules: new ValuesInsert<RuleInsert>(d, {
       into: intoRules,
       types: [...RULE_PARAM_TYPES, "BIGINT"],
-      select: () => cols(11),
+      select: () => cols(RULE_PARAM_TYPES.length + 1),
       params: ({ r, seq }) => [...ruleParams(r), seq],
     }),
     ruleSeqs: `SELECT rule_id, seq FROM rules WHERE rule_id IN ${IDS}`,
     deleteRules: `DELETE FROM rules WHERE rule_id IN ${IDS}`,
+    // The reader's bindingsOfResources without its ORDER BY: putBindings looks pairs up, it needs no order.
     bindingsOfResources: `SELECT resource_id, secgroup_id, priority, seq FROM bindings WHERE resource_id IN ${IDS}`,
     deleteBindingsOfGroup: `DELETE FROM bindings WHERE secgroup_id = ? AND resource_id IN ${IDS}`,
     insertBindings: new ValuesInsert<BindingInsert>(d, {
       into: intoBindings,
-      types: ["TEXT", "TEXT", "INTEGER"],
-      select: (ordinal) => `${cols(3)}, ${bindingVpc}, ${seq("bindings", ordinal)}`,
+      types: BINDING_PARAM_TYPES,
+      select: (ordinal) => `${cols(BINDING_PARAM_TYPES.length)}, ${bindingVpc}, ${seq("bindings", ordinal)}`,
       params: bindingParams,
     }),
     reinsertBindings: new ValuesInsert<BindingInsert>(d, {
       into: intoBindings,
-      types: ["TEXT", "TEXT", "INTEGER", "BIGINT"],
-      select: () => `${cols(3)}, ${bindingVpc}, ${col(4)}`,
+      types: [...BINDING_PARAM_TYPES, "BIGINT"],
+      select: () => `${cols(BINDING_PARAM_TYPES.length)}, ${bindingVpc}, ${col(BINDING_PARAM_TYPES.length + 1)}`,
       params: (c) => [...bindingParams(c), c.seq],
     }),
     resetTenants: [

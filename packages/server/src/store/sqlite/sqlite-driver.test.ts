@@ -48,6 +48,20 @@ async function open(kind: "file" | "memory", timeCap: "default" | "off" = "off")
   return { driver, batches, path };
 }
 
+/** Runs a test on a fresh subject, and closes its driver whatever happens. */
+async function withSubject(
+  kind: "file" | "memory",
+  test: (s: Subject) => Promise<void>,
+  timeCap: "default" | "off" = "off",
+): Promise<void> {
+  const s = await open(kind, timeCap);
+  try {
+    await test(s);
+  } finally {
+    await s.driver.close();
+  }
+}
+
 /** Occupies the writer until release(): writes queued meanwhile all wait for the next batch. */
 async function holdWriter(driver: SqliteDriver): Promise<{ release(): void; done: Promise<void> }> {
   let release = (): void => {};
@@ -74,9 +88,8 @@ const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 for (const kind of ["file", "memory"] as const) {
   describe(`SqliteDriver group commit (${kind})`, () => {
-    it("200 concurrent writes all commit, in a handful of transactions of at most 64", async () => {
-      const s = await open(kind);
-      try {
+    it("200 concurrent writes all commit, in a handful of transactions of at most 64", () =>
+      withSubject(kind, async (s) => {
         const results = await Promise.all(
           Array.from({ length: 200 }, (_, i) =>
             s.driver.write(async (conn) => {
@@ -96,14 +109,10 @@ for (const kind of ["file", "memory"] as const) {
           `batch over the cap: ${s.batches}`,
         );
         assert.equal((await keys(s)).length, 200);
-      } finally {
-        await s.driver.close();
-      }
-    });
+      }));
 
-    it("a callback that throws in a batch leaves no trace; the ones around it commit; errors reach only their caller", async () => {
-      const s = await open(kind);
-      try {
+    it("a callback that throws in a batch leaves no trace; the ones around it commit; errors reach only their caller", () =>
+      withSubject(kind, async (s) => {
         const held = await holdWriter(s.driver);
         const own = new Error("callback b refused");
         let constraintError: unknown;
@@ -144,30 +153,26 @@ for (const kind of ["file", "memory"] as const) {
         assert.ok(isStoreError(constraintError, "unique"));
         assert.equal(settled[3]?.status === "rejected" && settled[3].reason, constraintError);
         assert.deepEqual(await keys(s), ["a", "c", "e", "held"]);
-      } finally {
-        await s.driver.close();
-      }
-    });
+      }));
 
-    it("a lone write on an idle writer commits at the end of this event-loop turn: no timer, no more waiting", async () => {
-      const s = await open(kind, "default");
-      try {
-        for (const k of ["x", "y"]) {
-          // Two check phases from now; the driver's own setImmediate is queued in the first one.
-          let nextTurn = false;
-          setImmediate(() => setImmediate(() => (nextTurn = true)));
-          assert.equal(await s.driver.write((conn) => insert(conn, k).then(() => k)), k);
-          assert.equal(nextTurn, false);
-        }
-        assert.deepEqual(s.batches, [1, 1]);
-      } finally {
-        await s.driver.close();
-      }
-    });
+    it("a lone write on an idle writer commits at the end of this event-loop turn: no timer, no more waiting", () =>
+      withSubject(
+        kind,
+        async (s) => {
+          for (const k of ["x", "y"]) {
+            // Two check phases from now; the driver's own setImmediate is queued in the first one.
+            let nextTurn = false;
+            setImmediate(() => setImmediate(() => (nextTurn = true)));
+            assert.equal(await s.driver.write((conn) => insert(conn, k).then(() => k)), k);
+            assert.equal(nextTurn, false);
+          }
+          assert.deepEqual(s.batches, [1, 1]);
+        },
+        "default",
+      ));
 
-    it("when SQLite rolls the whole batch back, the others run again alone and take effect exactly once", async () => {
-      const s = await open(kind);
-      try {
+    it("when SQLite rolls the whole batch back, the others run again alone and take effect exactly once", () =>
+      withSubject(kind, async (s) => {
         const held = await holdWriter(s.driver);
         const runs = { a: 0, b: 0, c: 0 };
         let abortError: unknown;
@@ -209,14 +214,10 @@ for (const kind of ["file", "memory"] as const) {
           rows.map((r) => r.k),
           ["a", "c"],
         );
-      } finally {
-        await s.driver.close();
-      }
-    });
+      }));
 
-    it("a callback that swallows SQLite's rollback can neither write outside a transaction nor report success", async () => {
-      const s = await open(kind);
-      try {
+    it("a callback that swallows SQLite's rollback can neither write outside a transaction nor report success", () =>
+      withSubject(kind, async (s) => {
         const held = await holdWriter(s.driver);
         const after: unknown[] = [];
         const a = s.driver.write((conn) => insert(conn, "a"));
@@ -232,14 +233,10 @@ for (const kind of ["file", "memory"] as const) {
         assert.equal(after.length, 2); // in the batch, then alone
         assert.ok(after.every((e) => e instanceof Error && /rolled back by SQLite/.test(e.message)));
         assert.deepEqual(await keys(s), ["a", "held"]);
-      } finally {
-        await s.driver.close();
-      }
-    });
+      }));
 
-    it("when the batch's COMMIT fails, every callback runs again alone and reports its own outcome", async () => {
-      const s = await open(kind);
-      try {
+    it("when the batch's COMMIT fails, every callback runs again alone and reports its own outcome", () =>
+      withSubject(kind, async (s) => {
         const held = await holdWriter(s.driver);
         const runs = { a: 0, b: 0, c: 0 };
         const a = s.driver.write(async (conn) => {
@@ -267,14 +264,10 @@ for (const kind of ["file", "memory"] as const) {
           children: await conn.all("SELECT parent_id FROM child"),
         }));
         assert.deepEqual(rows, { parents: [{ id: 1 }], children: [{ parent_id: 1 }] });
-      } finally {
-        await s.driver.close();
-      }
-    });
+      }));
 
-    it("each callback of a batch has its own handle, dead once that callback ends, even while the batch goes on", async () => {
-      const s = await open(kind);
-      try {
+    it("each callback of a batch has its own handle, dead once that callback ends, even while the batch goes on", () =>
+      withSubject(kind, async (s) => {
         const held = await holdWriter(s.driver);
         const handles: SqlConn[] = [];
         let late: unknown;
@@ -296,37 +289,34 @@ for (const kind of ["file", "memory"] as const) {
         assert.match(String(late), /already finished/);
         await assert.rejects((handles[1] as SqlConn).get("SELECT 1"), /already finished/);
         assert.deepEqual(await keys(s), ["a", "b", "held"]);
-      } finally {
-        await s.driver.close();
-      }
-    });
+      }));
 
-    it("a batch stops taking callbacks after 5 ms of work; the rest go into the next batch", async () => {
-      const s = await open(kind, "default");
-      try {
-        const held = await holdWriter(s.driver);
-        const writes = Array.from({ length: 10 }, (_, i) =>
-          s.driver.write(async (conn) => {
-            await insert(conn, `slow${i}`);
-            const until = performance.now() + 3;
-            while (performance.now() < until) {
-              // busy: 3 ms of work
-            }
-          }),
-        );
-        held.release();
-        await Promise.all([held.done, ...writes]);
-        // 3 ms each: the second starts at 3 ms (< 5), the third would start at 6 ms, so it waits.
-        assert.equal(sum(s.batches), 11);
-        assert.ok(
-          s.batches.every((n) => n <= 2),
-          `batches: ${s.batches}`,
-        );
-        assert.equal((await keys(s)).length, 11);
-      } finally {
-        await s.driver.close();
-      }
-    });
+    it("a batch stops taking callbacks after 5 ms of work; the rest go into the next batch", () =>
+      withSubject(
+        kind,
+        async (s) => {
+          const held = await holdWriter(s.driver);
+          const writes = Array.from({ length: 10 }, (_, i) =>
+            s.driver.write(async (conn) => {
+              await insert(conn, `slow${i}`);
+              const until = performance.now() + 3;
+              while (performance.now() < until) {
+                // busy: 3 ms of work
+              }
+            }),
+          );
+          held.release();
+          await Promise.all([held.done, ...writes]);
+          // 3 ms each: the second starts at 3 ms (< 5), the third would start at 6 ms, so it waits.
+          assert.equal(sum(s.batches), 11);
+          assert.ok(
+            s.batches.every((n) => n <= 2),
+            `batches: ${s.batches}`,
+          );
+          assert.equal((await keys(s)).length, 11);
+        },
+        "default",
+      ));
 
     it("close() lets every queued write finish (over several batches); writes after it fail", async () => {
       const s = await open(kind);

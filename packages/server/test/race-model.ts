@@ -207,19 +207,23 @@ export interface Verdict {
   readonly final: State;
 }
 
-/** PostgreSQL: group the log by transaction, in commit order; per resource and per group, transactions must not interleave. */
+/**
+ * PostgreSQL: group the log by transaction, in commit order; per resource, and per group row, transactions must not
+ * interleave. (Bindings of one group on different resources may: binding writers lock resources, not groups, and the
+ * replay in commit order is what proves their changes serial.)
+ */
 export function orderByTransaction(log: readonly LogEntry[]): {
   entries: LogEntry[];
   ends: number[];
   problems: string[];
 } {
   const problems: string[] = [];
-  // Per resource and per group, the writing transactions must follow each other, never interleave.
+  // Per resource and per group row, the writing transactions must follow each other, never interleave.
   const lastTx = new Map<string, string>();
   const closed = new Map<string, Set<string>>();
   for (const e of log) {
-    const [kind, a = "", b = ""] = e.key.split(" ");
-    for (const scope of kind === "g" ? [`group ${a}`] : [`resource ${a}`, `group ${b}`]) {
+    const [kind, a = ""] = e.key.split(" ");
+    for (const scope of kind === "g" ? [`group ${a}`] : [`resource ${a}`]) {
       const tx = e.tx ?? "";
       const last = lastTx.get(scope);
       if (last === tx) continue;

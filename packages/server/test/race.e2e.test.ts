@@ -10,9 +10,9 @@
 // compute that change), written while that request was in flight. Every other successful request must have been a
 // no-op in a state that held while it was in flight, every refusal must be the RetCode such a state gives, and every
 // read must have seen such a state. The checker also fails if two PostgreSQL transactions' changes to one resource
-// or group interleave. A lost update — two requests deciding on the same old state, like two unbinds that each leave
-// "one group" — cannot be explained this way: the second request's change is not what the state after the first one
-// allows. Finally the last state of the history must equal the database, and every state along it must keep the
+// (its bindings) or to one group's row interleave. A lost update — two requests deciding on the same old state, like
+// two unbinds that each leave "one group" — cannot be explained this way: the second request's change is not what
+// the state after the first one allows. Finally the last state of the history must equal the database, and every state along it must keep the
 // invariants (so no resource ever had zero groups).
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";

@@ -37,7 +37,10 @@ export interface BindingWorld {
   readonly resources: ReadonlyMap<string, ResourceRef>;
   /** Every current binding of every resource the request may change (and of every group it unbinds wholesale). */
   readonly bindings: readonly Binding[];
-  /** How many resources each group that may gain bindings is bound to now. */
+  /**
+   * How many resources each group that may gain bindings is bound to, as read before the plan (where writers run
+   * side by side, possibly already out of date: the writer checks the count again after writing, under a lock).
+   */
   readonly groupLoad: ReadonlyMap<string, number>;
   readonly quotas: BindingQuotas;
 }
@@ -179,7 +182,8 @@ function checkPriorities(resourceId: string, bindings: readonly Binding[], putKe
   }
 }
 
-function checkGroupLoad(world: BindingWorld, plan: BindingPlan): void {
+/** How many bindings each group gains from the plan, net of what it loses; only the groups that gain. */
+export function groupGains(world: BindingWorld, plan: BindingPlan): Map<string, number> {
   const bound = new Set(world.bindings.map(pairKey));
   const delta = new Map<string, number>();
   const removed = new Set<string>();
@@ -192,9 +196,16 @@ function checkGroupLoad(world: BindingWorld, plan: BindingPlan): void {
     if (bound.has(pairKey(b)) && !removed.has(pairKey(b))) continue;
     delta.set(b.secGroupId, (delta.get(b.secGroupId) ?? 0) + 1);
   }
+  for (const [id, d] of delta) if (d <= 0) delta.delete(id);
+  return delta;
+}
+
+function checkGroupLoad(world: BindingWorld, plan: BindingPlan): void {
   const limit = world.quotas.resourcesPerSecGroup;
-  const full = [...delta].filter(([id, d]) => d > 0 && (world.groupLoad.get(id) ?? 0) + d > limit).map(([id]) => id);
-  if (full.length > 0) throw new ApiError("SecGroupBindingQuotaExceeded", { secGroupId: joinIds(full), limit });
+  const full = [...groupGains(world, plan)].filter(([id, d]) => (world.groupLoad.get(id) ?? 0) + d > limit);
+  if (full.length > 0) {
+    throw new ApiError("SecGroupBindingQuotaExceeded", { secGroupId: joinIds(full.map(([id]) => id)), limit });
+  }
 }
 
 /**

@@ -9,9 +9,10 @@ export const associateSecGroupDynamic: Handler<"AssociateSecGroupDynamic"> = asy
   return ctx.store.write(async (tx) => {
     // The company row is not locked for binding changes: read it before the locks, one round trip less under them.
     const company = await companyOf(tx, ctx.scope);
-    await lockRows(tx, { secGroupIds: [secGroupId], resourceIds });
-    const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds: [secGroupId], resourceIds });
-    await applyBindingPlan(tx, planAssociateDynamic(world, resourceIds, secGroupId));
+    // Resources only: the group is pinned by the world's read and locked last, for the quota (applyBindingPlan).
+    await lockRows(tx, { resourceIds });
+    const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds: [secGroupId], resourceIds }, "bind");
+    await applyBindingPlan(tx, world, planAssociateDynamic(world, resourceIds, secGroupId));
     return {};
   });
 };

@@ -15,9 +15,10 @@ export const associateSecGroup: Handler<"AssociateSecGroup"> = async (input, ctx
   return ctx.store.write(async (tx) => {
     // The company row is not locked for binding changes: read it before the locks, one round trip less under them.
     const company = await companyOf(tx, ctx.scope);
-    await lockRows(tx, { secGroupIds, resourceIds });
-    const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds });
-    await applyBindingPlan(tx, planAssociate(world, resourceIds, entries));
+    // Resources only: the groups are pinned by the world's read and locked last, for the quota (applyBindingPlan).
+    await lockRows(tx, { resourceIds });
+    const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds }, "bind");
+    await applyBindingPlan(tx, world, planAssociate(world, resourceIds, entries));
     return {};
   });
 };

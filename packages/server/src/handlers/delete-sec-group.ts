@@ -3,13 +3,14 @@ import { ApiError } from "@sgplane/spec";
 import { joinIds } from "../domain/binding-model.ts";
 import { requireNonEmpty } from "../domain/request-shape.ts";
 import type { Handler } from "./context.ts";
-import { lockRows, requireSecGroups } from "./tenant-load.ts";
+import { requireSecGroups } from "./tenant-load.ts";
 
 export const deleteSecGroup: Handler<"DeleteSecGroup"> = async (input, ctx) => {
   const ids = input.SecGroupId;
   requireNonEmpty(ids, "SecGroupId");
   return ctx.store.write(async (tx) => {
-    await lockRows(tx, { secGroupIds: ids });
+    // For deleting: this also waits for writers binding these groups, so their bindings are seen below.
+    await tx.lockSecGroups(ids, "delete");
     await requireSecGroups(tx, ctx.scope, ids);
     const bindings = await tx.bindingsOfSecGroups(ids);
     if (bindings.length > 0) {

@@ -1,39 +1,23 @@
 // Loading shared by the tenant handlers: locks in one global order, rows in scope or 8039, the binding world.
 import { ApiError } from "@sgplane/spec";
-import { type BindingPlan, type BindingWorld, requireAllSecGroups } from "../domain/binding-model.ts";
+import { type BindingPlan, type BindingWorld, groupGains, requireAllSecGroups } from "../domain/binding-model.ts";
+import { StoreError } from "../store/errors.ts";
 import type { CompanyRow, ReadTx, ResourceRow, Scope, SecGroupRow, WriteTx } from "../store/port.ts";
 
 const sortedUnique = (ids: readonly string[]): string[] => [...new Set(ids)].sort();
 
 /**
- * Every writer locks groups before resources, each set in id order, so two requests never wait on each other in
- * opposite orders (PostgreSQL deadlocks).
+ * Every writer takes its locks in one order, resources before groups, each set in id order, so two requests never
+ * wait on each other in opposite orders (PostgreSQL deadlocks). See docs/architecture.md, "Concurrency".
  */
 export async function lockRows(
   tx: WriteTx,
   rows: { secGroupIds?: readonly string[]; resourceIds?: readonly string[] },
 ): Promise<void> {
-  const groups = sortedUnique(rows.secGroupIds ?? []);
   const resources = sortedUnique(rows.resourceIds ?? []);
-  if (groups.length > 0) await tx.lockSecGroups(groups);
+  const groups = sortedUnique(rows.secGroupIds ?? []);
   if (resources.length > 0) await tx.lockResources(resources);
-}
-
-/**
- * lockRows, plus the groups these resources are bound to now. Unbinding changes the group's row (its binding count,
- * kept by a trigger), so a writer that may unbind groups it was not asked about locks them too, before the
- * resources, keeping the one lock order. (A group bound in between is locked late by the trigger: at worst a
- * deadlock that PostgreSQL detects and the store retries.)
- */
-export async function lockRowsAndBoundGroups(
-  tx: WriteTx,
-  rows: { secGroupIds?: readonly string[]; resourceIds: readonly string[] },
-): Promise<void> {
-  const bound = rows.resourceIds.length > 0 ? await tx.bindingsOfResources(sortedUnique(rows.resourceIds)) : [];
-  await lockRows(tx, {
-    secGroupIds: [...(rows.secGroupIds ?? []), ...bound.map((b) => b.secGroupId)],
-    resourceIds: rows.resourceIds,
-  });
+  if (groups.length > 0) await tx.lockSecGroups(groups);
 }
 
 export async function companyOf(tx: ReadTx, scope: Scope): Promise<CompanyRow> {
@@ -68,16 +52,23 @@ export async function requireResource(tx: ReadTx, scope: Scope, id: string): Pro
 
 /**
  * What a binding planner needs: the named groups and resources found in scope (the planner reports the missing
- * ones), every binding of those resources, and the current load of those groups.
+ * ones), every binding of those resources, and the current load of those groups. A writer that may bind (`bind`)
+ * pins the groups (WriteTx.secGroupsToBind) and reads their loads; one that only unbinds needs neither.
  */
 export async function loadBindingWorld(
-  tx: ReadTx,
+  tx: WriteTx,
   scope: Scope,
   company: CompanyRow,
   ids: { secGroupIds: readonly string[]; resourceIds: readonly string[] },
+  purpose: "bind" | "unbind",
 ): Promise<BindingWorld> {
+  const secGroupIds = sortedUnique(ids.secGroupIds);
   const groups =
-    ids.secGroupIds.length > 0 ? await tx.secGroupsWithLoadByIds(scope, sortedUnique(ids.secGroupIds)) : [];
+    secGroupIds.length === 0
+      ? []
+      : purpose === "bind"
+        ? await tx.secGroupsToBind(scope, secGroupIds)
+        : (await tx.secGroupsByIds(scope, secGroupIds)).map((group) => ({ group, load: 0 }));
   const { resources, bindings } =
     ids.resourceIds.length > 0
       ? await tx.resourceRefsWithBindings(scope, sortedUnique(ids.resourceIds))
@@ -86,7 +77,7 @@ export async function loadBindingWorld(
     groups: new Map(groups.map(({ group }) => [group.secGroupId, group])),
     resources: new Map(resources.map((r) => [r.resourceId, r])),
     bindings,
-    groupLoad: new Map(groups.map(({ group, load }) => [group.secGroupId, load])),
+    groupLoad: new Map(purpose === "bind" ? groups.map(({ group, load }) => [group.secGroupId, load]) : []),
     quotas: {
       secGroupsPerResource: company.quotas.SecGroupsPerResource,
       resourcesPerSecGroup: company.quotas.ResourcesPerSecGroup,
@@ -94,8 +85,18 @@ export async function loadBindingWorld(
   };
 }
 
-/** Removals first, then inserts and moves as one set, all inside the caller's transaction. */
-export async function applyBindingPlan(tx: WriteTx, plan: BindingPlan): Promise<void> {
+/**
+ * Removals first, then inserts and moves as one set, all inside the caller's transaction. Then, as the last step
+ * before commit, the ResourcesPerSecGroup quota once more, under the group locks: the planner checked loads read
+ * before writing, which a concurrent writer (PostgreSQL) may have raised since. If one did, this run lost the race:
+ * it is run again from the start (StoreError "conflict"), and the planner then sees the full group and says 58206.
+ */
+export async function applyBindingPlan(tx: WriteTx, world: BindingWorld, plan: BindingPlan): Promise<void> {
   if (plan.remove.length > 0) await tx.deleteBindings(plan.remove);
   if (plan.put.length > 0) await tx.putBindings(plan.put);
+  const gained = [...groupGains(world, plan).keys()];
+  if (gained.length === 0) return;
+  const loads = await tx.lockSecGroupLoads(gained);
+  const full = gained.filter((id) => (loads.get(id) ?? 0) > world.quotas.resourcesPerSecGroup);
+  if (full.length > 0) throw new StoreError("conflict", `security groups ${full.join(",")} filled up meanwhile`);
 }

@@ -16,9 +16,10 @@ export const updateSecGroupAssociation: Handler<"UpdateSecGroupAssociation"> = a
   return ctx.store.write(async (tx) => {
     // The company row is not locked for binding changes: read it before the locks, one round trip less under them.
     const company = await companyOf(tx, ctx.scope);
-    await lockRows(tx, { secGroupIds, resourceIds: [resourceId] });
-    const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds: [resourceId] });
-    await applyBindingPlan(tx, planUpdateAssociation(world, resourceId, oldIds, entries));
+    // The resource only: the groups are pinned by the world's read and locked last, for the quota.
+    await lockRows(tx, { resourceIds: [resourceId] });
+    const world = await loadBindingWorld(tx, ctx.scope, company, { secGroupIds, resourceIds: [resourceId] }, "bind");
+    await applyBindingPlan(tx, world, planUpdateAssociation(world, resourceId, oldIds, entries));
     return {};
   });
 };

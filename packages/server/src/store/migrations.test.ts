@@ -149,9 +149,12 @@ async function sqliteShape(): Promise<SchemaShape> {
       // secgroup_versions is SQLite's stand-in for a PostgreSQL sequence of that name (checked below).
       const tables =
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'secgroup_versions'";
+      // secgroups.binding_count is SQLite's alone: PostgreSQL counts a group's bindings under a lock instead
+      // (migration 004; the count function is checked below).
       const columns = await conn.all<{ tbl: string; col: string; nn: number; pk: number }>(
         `SELECT m.name AS tbl, p.name AS col, p."notnull" AS nn, p.pk AS pk FROM (${tables}) m,
-           pragma_table_info(m.name) p ORDER BY m.name, p.cid`,
+           pragma_table_info(m.name) p WHERE NOT (m.name = 'secgroups' AND p.name = 'binding_count')
+         ORDER BY m.name, p.cid`,
       );
       const unique = await conn.all<{ tbl: string; cols: string; partial: number }>(
         `SELECT m.name AS tbl, il.partial AS partial,
@@ -254,7 +257,7 @@ describe("migrations (postgres)", { skip: pgSkip ?? false }, () => {
     assert.deepEqual(await postgresShape(url()), before);
   });
 
-  it("statement-level triggers keep group counts and versions through any UPDATE, not only the store's writes", async () => {
+  it("group loads (counted by sgplane_lock_group_loads) and versions follow any UPDATE, not only the store's", async () => {
     const seed = validateSeed(
       JSON.parse(await readFile(new URL("../../../../examples/seed.json", import.meta.url), "utf8")),
     );
@@ -266,13 +269,12 @@ describe("migrations (postgres)", { skip: pgSkip ?? false }, () => {
     }
     const state = () =>
       queryDatabase(url(), async (c) => {
-        const rows = await c.query<{ id: string; n: number; counted: string; version: string }>(
-          `SELECT g.secgroup_id AS id, g.binding_count AS n, g.version,
-             (SELECT COUNT(*) FROM bindings b WHERE b.secgroup_id = g.secgroup_id) AS counted
-           FROM secgroups g WHERE g.secgroup_id IN ('secgroup-demo01', 'secgroup-demo02') ORDER BY 1`,
+        const rows = await c.query<{ id: string; n: string; version: string }>(
+          `SELECT l.group_id AS id, l.bound AS n, g.version
+           FROM sgplane_lock_group_loads('secgroup-demo02', 'secgroup-demo01', 'secgroup-demo01') l
+           JOIN secgroups g ON g.secgroup_id = l.group_id ORDER BY 1`,
         );
-        for (const r of rows.rows) assert.equal(r.n, Number(r.counted), `binding_count of ${r.id}`);
-        return rows.rows.map((r) => ({ n: r.n, version: r.version }));
+        return rows.rows.map((r) => ({ n: Number(r.n), version: r.version }));
       });
     const [web, monitoring] = await state();
     assert.deepEqual([web?.n, monitoring?.n], [2, 1]);

@@ -86,7 +86,7 @@ export interface SecGroupWithRules {
   readonly rules: readonly RuleRow[];
 }
 
-/** A group and how many resources it is bound to now. */
+/** A group and how many resources it is bound to. */
 export interface SecGroupWithLoad {
   readonly group: SecGroupRow;
   readonly load: number;
@@ -121,9 +121,8 @@ export interface ReadTx {
   vpcsOf(companyId: number): Promise<readonly VpcRow[]>;
   usersOf(companyId: number): Promise<readonly seed.SeedUser[]>;
 
+  /** Groups in scope by ids, creation order; unknown and out-of-scope ids are skipped. */
   secGroupsByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupRow[]>;
-  /** secGroupsByIds, each with its number of bindings (the quota check's input), in one read. */
-  secGroupsWithLoadByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithLoad[]>;
   /** Groups in scope, creation order, optionally of one VPC. */
   listSecGroups(scope: Scope, filter: { vpcId?: string }, page: Page): Promise<Paged<SecGroupRow>>;
   countSecGroups(companyId: number): Promise<number>;
@@ -169,18 +168,38 @@ export interface ReadTx {
 /**
  * Writes, inside the same transaction; the database rejects any illegal state (constraints).
  *
- * A writer that reads rows to decide what to write locks them first, then reads: the company (quotas over all its
- * groups), then groups, then resources, each call with every id it needs of that kind (sorted inside). Two writers
- * that touch the same row then run one after the other, and taking locks in one global order means they never wait
- * on each other in a circle. The locks are held until commit; on PostgreSQL they are row locks, on SQLite no-ops
- * (one writer at a time). See docs/architecture.md, "Concurrency".
+ * A writer that reads rows to decide what to write locks them first, then reads, taking locks in one global order:
+ * the company (quotas over all its groups), then resources, then groups, each call with every id it needs of that
+ * kind (sorted inside). Two writers that touch the same row then run one after the other, and, the order being one,
+ * never wait on each other in a circle. Binding changes lock resources only: a group's rows are pinned
+ * (secGroupsToBind) and, by a writer adding bindings, locked last of all (lockSecGroupLoads). The locks are held
+ * until commit; on PostgreSQL they are row locks, on SQLite no-ops (one writer at a time). See
+ * docs/architecture.md, "Concurrency".
  */
 export interface WriteTx extends ReadTx {
   /** Serialise writers that check a per-company quota (group count); lock before any group or resource. */
   lockCompany(companyId: number): Promise<void>;
-  /** Serialise writers on these rows; groups before resources. */
+  /** Serialise writers on these resources (their bindings: the per-resource rules). */
   lockResources(resourceIds: readonly string[]): Promise<void>;
-  lockSecGroups(secGroupIds: readonly string[]): Promise<void>;
+  /**
+   * Serialise writers of these groups' rows and rules. `delete` is for a writer that will delete them: it also waits
+   * for the writers binding to them (secGroupsToBind) to finish, and keeps new ones out.
+   */
+  lockSecGroups(secGroupIds: readonly string[], purpose?: "delete"): Promise<void>;
+  /**
+   * secGroupsByIds for groups this transaction is about to bind, each with its number of bindings: they cannot be
+   * deleted before it ends (a delete in progress is waited for, then they are not found), while other writers
+   * binding them or editing them go on. The counts are the quota check's first look; where writers run side by side
+   * they may be out of date by the time the transaction writes, so a writer adding bindings then checks
+   * lockSecGroupLoads.
+   */
+  secGroupsToBind(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithLoad[]>;
+  /**
+   * How many bindings each of these groups has, this transaction's writes included, exact until it ends: other
+   * transactions calling this for the same group wait until then. A writer that adds bindings calls it after writing
+   * them, as its last step, to check the ResourcesPerSecGroup quota (so the wait is short). Unknown ids are left out.
+   */
+  lockSecGroupLoads(secGroupIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
   /**
    * Serialise whole-state loads (a seed at start-up, AdminImportState), in this and other processes: they upsert
    * many rows without row locks, so two at once (several servers starting with one seed) would collide on keys.

@@ -2,7 +2,7 @@
 import { ApiError } from "@sgplane/spec";
 import { resourceRow } from "../../seed/load-seed.ts";
 import type { Handler } from "../context.ts";
-import { lockRowsAndBoundGroups } from "../tenant-load.ts";
+import { lockRows } from "../tenant-load.ts";
 import { requireCompany, requireProjectOf } from "./accounts.ts";
 
 export const adminCreateVPC: Handler<"AdminCreateVPC"> = (input, ctx) =>
@@ -54,8 +54,8 @@ export const adminUpdateResource: Handler<"AdminUpdateResource"> = (input, ctx) 
 
 export const adminDeregisterResource: Handler<"AdminDeregisterResource"> = (input, ctx) =>
   ctx.store.write(async (tx) => {
-    // Its groups first (a forced deregistration unbinds them), then the resource: the one lock order.
-    await lockRowsAndBoundGroups(tx, { resourceIds: [input.ResourceId] });
+    // Unbinding takes no group lock (docs/architecture.md, "Concurrency"): the resource's lock is enough.
+    await lockRows(tx, { resourceIds: [input.ResourceId] });
     if ((await tx.resourceById(input.ResourceId)) === undefined) {
       throw new ApiError("ResourceNotFound", { ids: input.ResourceId });
     }

@@ -1,7 +1,7 @@
 // Contract: bindings, and the illegal binding states the database itself must refuse.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import type { BindingRow, ReadTx, ResourceRefRow, WriteTx } from "../port.ts";
+import type { BindingRow, ResourceRefRow, WriteTx } from "../port.ts";
 import { type ContractContext, rejectsWith } from "./context.ts";
 import { A, B, group, PAGE, resource } from "./world.ts";
 
@@ -16,9 +16,15 @@ const bind = (resourceId: string, secGroupId: string, priority: number): Binding
   priority,
 });
 
-/** Each group's binding count, as the binding checks read it (groups of scope A). */
-const loadsOf = async (tx: ReadTx, ids: readonly string[]) =>
-  new Map((await tx.secGroupsWithLoadByIds(A, ids)).map((g) => [g.group.secGroupId, g.load]));
+/**
+ * Each group's binding count, as the binding checks read it (groups of scope A): first unlocked, then under the
+ * quota lock; the two must agree whenever no other writer runs.
+ */
+const loadsOf = async (tx: WriteTx, ids: readonly string[]) => {
+  const read = new Map((await tx.secGroupsToBind(A, ids)).map((g) => [g.group.secGroupId, g.load]));
+  assert.deepEqual(new Map([...(await tx.lockSecGroupLoads(ids))].sort()), new Map([...read].sort()));
+  return read;
+};
 
 const pairs = (rows: readonly BindingRow[]) => rows.map((b) => `${b.resourceId}/${b.secGroupId}@${b.priority}`);
 
@@ -43,7 +49,7 @@ export function bindingTests(t: ContractContext): void {
     assert.deepEqual(pairs(all.rows), ["uhost-a2/secgroup-a1@1", "uhost-a1/secgroup-a2@1", "uhost-a1/secgroup-a1@2"]);
     const one = await t.store().read((tx) => tx.listBindings(A, "secgroup-a1", { offset: 1, limit: 5 }));
     assert.deepEqual(one, { rows: [bind("uhost-a1", "secgroup-a1", 2)], total: 2 });
-    const counts = await t.store().read((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a3"]));
+    const counts = await t.store().write((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a3"]));
     assert.deepEqual(
       [...counts],
       [
@@ -129,7 +135,7 @@ export function bindingTests(t: ContractContext): void {
       "uhost-a2/secgroup-a3@2",
       "uhost-a1/secgroup-a3@2",
     ]);
-    const counts = await t.store().read((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
+    const counts = await t.store().write((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
     assert.deepEqual([...counts.values()], [2, 1, 2]);
   });
 
@@ -148,7 +154,7 @@ export function bindingTests(t: ContractContext): void {
     const added = manyHosts.slice(0, 300).map((h) => bind(h, "secgroup-a5", 5));
     await bindAll([...added, ...rotated]);
     assert.deepEqual(await listed(), [...pairs(rotated), ...pairs(added)]);
-    const counts = await t.store().read((tx) => loadsOf(tx, [...groups, "secgroup-a5"]));
+    const counts = await t.store().write((tx) => loadsOf(tx, [...groups, "secgroup-a5"]));
     assert.deepEqual([...counts.values()], [MANY, MANY, MANY, 300]);
   });
 
@@ -200,7 +206,7 @@ export function bindingTests(t: ContractContext): void {
     await rejectsWith(bindAll([...fresh, bind(manyHosts[7] ?? "", "secgroup-a3", 5)]), "unique");
     await rejectsWith(bindAll([...fresh.slice(1), bind(manyHosts[0] ?? "", "secgroup-a3", 6)]), "check");
     assert.deepEqual(await listed(), pairs(before));
-    const counts = await t.store().read((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
+    const counts = await t.store().write((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
     assert.deepEqual([...counts.values()], [MANY, MANY, 0]);
   });
 

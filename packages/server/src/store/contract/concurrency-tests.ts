@@ -5,7 +5,10 @@ import { ApiError } from "@sgplane/spec";
 import { StoreError } from "../errors.ts";
 import type { WriteTx } from "../port.ts";
 import { type ContractContext, tick } from "./context.ts";
-import { A, group } from "./world.ts";
+import { A, group, resource } from "./world.ts";
+
+/** A writer's own refusal, which rolls its transaction back. */
+class Full extends Error {}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -23,8 +26,8 @@ export function concurrencyTests(t: ContractContext): void {
     const R = "uhost-a1";
     const holding = latch(1000);
     const first = t.store().write(async (tx) => {
-      await tx.lockSecGroups(["secgroup-a1"]);
       await tx.lockResources([R]);
+      await tx.lockSecGroups(["secgroup-a1"]);
       holding.signal();
       await sleep(60);
       await tx.putBindings([{ resourceId: R, secGroupId: "secgroup-a1", priority: 1 }]);
@@ -61,13 +64,93 @@ export function concurrencyTests(t: ContractContext): void {
     assert.equal(await t.store().read((tx) => tx.countSecGroups(A.companyId)), 6);
   });
 
+  it("racing binders that check lockSecGroupLoads after writing never overfill a group", async () => {
+    const G = "secgroup-a1";
+    const hosts = Array.from({ length: 8 }, (_, i) => `uhost-q${i}`);
+    await t.store().write(async (tx) => {
+      await tx.upsertResources(hosts.map((id) => resource(id, A, "uvnet-a1")));
+      await tx.putBindings([{ resourceId: "uhost-a1", secGroupId: G, priority: 1 }]);
+    });
+    const limit = 3;
+    const outcomes = await Promise.all(
+      hosts.map((id) =>
+        t
+          .store()
+          .write(async (tx) => {
+            // As a binder does: pin the group, write, then count under the lock as the last step.
+            assert.equal((await tx.secGroupsToBind(A, [G])).length, 1);
+            await tx.putBindings([{ resourceId: id, secGroupId: G, priority: 1 }]);
+            await tick();
+            const load = (await tx.lockSecGroupLoads([G])).get(G) ?? 0;
+            if (load > limit) throw new Full();
+            return "bound";
+          })
+          .catch((e: unknown) => {
+            if (e instanceof Full) return "full";
+            throw e;
+          }),
+      ),
+    );
+    assert.equal(outcomes.filter((o) => o === "bound").length, limit - 1);
+    assert.equal((await t.store().read((tx) => tx.bindingsOfSecGroups([G]))).length, limit);
+  });
+
+  it("lockSecGroupLoads counts this transaction's own writes", async () => {
+    const loads = await t.store().write(async (tx) => {
+      const before = (await tx.lockSecGroupLoads(["secgroup-a1"])).get("secgroup-a1");
+      await tx.putBindings([
+        { resourceId: "uhost-a1", secGroupId: "secgroup-a1", priority: 1 },
+        { resourceId: "uhost-a2", secGroupId: "secgroup-a1", priority: 1 },
+      ]);
+      const added = (await tx.lockSecGroupLoads(["secgroup-a1"])).get("secgroup-a1");
+      await tx.deleteBindings([{ resourceId: "uhost-a2", secGroupId: "secgroup-a1" }]);
+      return [before, added, (await tx.lockSecGroupLoads(["secgroup-a1"])).get("secgroup-a1")];
+    });
+    assert.deepEqual(loads, [0, 2, 1]);
+  });
+
+  it("a group's delete waits for a writer that pinned it to bind, then sees its binding", async () => {
+    const G = "secgroup-a2";
+    const pinned = latch(1000);
+    const binder = t.store().write(async (tx) => {
+      assert.equal((await tx.secGroupsToBind(A, [G])).length, 1);
+      pinned.signal();
+      await sleep(60);
+      await tx.putBindings([{ resourceId: "uhost-a1", secGroupId: G, priority: 1 }]);
+      return Date.now();
+    });
+    await pinned.wait();
+    const deleter = t.store().write(async (tx) => {
+      await tx.lockSecGroups([G], "delete");
+      return { lockedAt: Date.now(), bound: await tx.bindingsOfSecGroups([G]) };
+    });
+    const [committedAt, seen] = await Promise.all([binder, deleter]);
+    assert.ok(seen.lockedAt >= committedAt, "the delete got its lock only after the binder committed");
+    assert.deepEqual(seen.bound, [{ resourceId: "uhost-a1", secGroupId: G, priority: 1 }]);
+  });
+
+  it("a writer pinning a group waits for its delete in progress, then does not find it", async () => {
+    const G = "secgroup-a3";
+    const locked = latch(1000);
+    const deleter = t.store().write(async (tx) => {
+      await tx.lockSecGroups([G], "delete");
+      locked.signal();
+      await sleep(60);
+      await tx.deleteSecGroups([G]);
+    });
+    await locked.wait();
+    const found = await t.store().write((tx) => tx.secGroupsToBind(A, [G]));
+    await deleter;
+    assert.deepEqual(found, []);
+  });
+
   it("two writers each removing one of a resource's two groups leave one (the min-one check after the lock)", async () => {
     const R = "uhost-a2";
     const G = ["secgroup-a1", "secgroup-a2"];
     await t.store().write((tx) => tx.putBindings(G.map((g, i) => ({ resourceId: R, secGroupId: g, priority: i + 1 }))));
     const unbind = (g: string) =>
       t.store().write(async (tx) => {
-        await tx.lockSecGroups([g]);
+        // As an unbind does: the resource's lock alone.
         await tx.lockResources([R]);
         const bound = await tx.bindingsOfResources([R]);
         await tick();

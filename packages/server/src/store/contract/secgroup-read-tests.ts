@@ -136,10 +136,11 @@ export function secGroupReadTests(t: ContractContext): void {
     const store = t.store();
     const ids = ["secgroup-a1", "secgroup-a2", "secgroup-a3"];
     const check = async () => {
-      const { rows, withLoad, outOfScope } = await store.read(async (tx) => ({
+      const { rows, withLoad, locked, outOfScope } = await store.write(async (tx) => ({
         rows: await tx.bindingsOfSecGroups(ids),
-        withLoad: await tx.secGroupsWithLoadByIds(A, [...ids].reverse()),
-        outOfScope: await tx.secGroupsWithLoadByIds(B, ids),
+        withLoad: await tx.secGroupsToBind(A, [...ids].reverse()),
+        locked: await tx.lockSecGroupLoads([...ids, "secgroup-nope"]),
+        outOfScope: await tx.secGroupsToBind(B, ids),
       }));
       // Every group in creation order with its count, and nothing for another company's scope.
       assert.deepEqual(
@@ -150,6 +151,8 @@ export function secGroupReadTests(t: ContractContext): void {
       for (const id of ids) {
         assert.equal(counts.get(id), rows.filter((b) => b.secGroupId === id).length, `count of ${id}`);
       }
+      // The count under the quota lock agrees; an unknown id has none.
+      assert.deepEqual(new Map([...locked].sort()), new Map([...counts].sort()));
       assert.deepEqual(outOfScope, []);
       return [...counts.values()];
     };

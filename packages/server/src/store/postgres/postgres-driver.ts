@@ -2,6 +2,7 @@
 import { Client, DatabaseError, Pool, type PoolClient, type PoolConfig, type QueryResult } from "pg";
 import { StoreError, type StoreErrorKind } from "../errors.ts";
 import type { LockableTable, SeqTable, SqlConn, SqlDialect, SqlDriver, SqlValue } from "../sql/driver.ts";
+import { IDS } from "../sql/in-list.ts";
 import { DEFAULT_RETRY, type RetryPolicy, retryOnConflict } from "../sql/retry.ts";
 import { statementFor } from "./statements.ts";
 
@@ -9,6 +10,11 @@ export const postgresDialect: SqlDialect = {
   engine: "postgres",
   // A sequence, not MAX + 1: concurrent writers never draw the same number (a rolled-back draw leaves a gap).
   nextSeq: (table: SeqTable) => `nextval(pg_get_serial_sequence('${table}', 'seq'))`,
+  // Migration 004: the function locks, then counts; VARIADIC takes the `(?, ?, …)` list as its arguments.
+  lockedGroupLoads: `SELECT group_id AS secgroup_id, bound AS n FROM sgplane_lock_group_loads${IDS}`,
+  groupLoad: "(SELECT COUNT(*) FROM bindings b WHERE b.secgroup_id = secgroups.secgroup_id)",
+  // KEY SHARE: the lock a foreign-key check takes. It conflicts only with FOR UPDATE (lockRows' "delete").
+  pinRowsInIdOrder: (idColumn: string) => `ORDER BY ${idColumn} COLLATE "C" FOR KEY SHARE`,
 };
 
 const KINDS: Readonly<Record<string, StoreErrorKind>> = {
@@ -33,25 +39,34 @@ function translate(e: unknown): unknown {
 
 /**
  * FOR NO KEY UPDATE, not FOR UPDATE: it excludes every other locker and every UPDATE or DELETE of the row, but not
- * the KEY SHARE locks that foreign-key checks take, so a transaction re-inserting a binding of a group it did not
- * lock (AssociateSecGroupDynamic shifting priorities) never waits on, or deadlocks with, the holder of that group.
+ * the KEY SHARE locks that foreign-key checks take (and binders take to pin their groups, `pinRows`), so binding to a
+ * group never waits on a writer of its rules or name. Deleting rows needs FOR UPDATE, which does wait for them.
  * ORDER BY sits below the row locking, so rows are locked in id order; COLLATE "C" makes it byte order (JS sort).
  */
-const LOCK_SQL: Readonly<Record<LockableTable, { name: string; text: string }>> = {
-  companies: {
-    name: "sgp_lock_companies",
-    text: "SELECT 1 FROM companies WHERE company_id = ANY($1::integer[]) ORDER BY company_id FOR NO KEY UPDATE",
-  },
-  secgroups: {
-    name: "sgp_lock_secgroups",
-    text: `SELECT 1 FROM secgroups WHERE secgroup_id = ANY($1::text[]) ORDER BY secgroup_id COLLATE "C"
-      FOR NO KEY UPDATE`,
-  },
-  resources: {
-    name: "sgp_lock_resources",
-    text: `SELECT 1 FROM resources WHERE resource_id = ANY($1::text[]) ORDER BY resource_id COLLATE "C"
-      FOR NO KEY UPDATE`,
-  },
+const LOCK_KEYS: Readonly<Record<LockableTable, { key: string; type: string }>> = {
+  companies: { key: "company_id", type: "integer" },
+  secgroups: { key: "secgroup_id", type: "text" },
+  resources: { key: "resource_id", type: "text" },
+};
+
+function lockSql(table: LockableTable, purpose: "update" | "delete"): { name: string; text: string } {
+  const { key, type } = LOCK_KEYS[table];
+  const order = type === "text" ? `${key} COLLATE "C"` : key;
+  const strength = purpose === "delete" ? "FOR UPDATE" : "FOR NO KEY UPDATE";
+  return {
+    name: `sgp_lock_${table}_${purpose}`,
+    text: `SELECT 1 FROM ${table} WHERE ${key} = ANY($1::${type}[]) ORDER BY ${order} ${strength}`,
+  };
+}
+
+const lockStatements = (table: LockableTable) => ({
+  update: lockSql(table, "update"),
+  delete: lockSql(table, "delete"),
+});
+const LOCK_SQL: Readonly<Record<LockableTable, ReturnType<typeof lockStatements>>> = {
+  companies: lockStatements("companies"),
+  secgroups: lockStatements("secgroups"),
+  resources: lockStatements("resources"),
 };
 
 /** Advisory lock keys: ("sgpl", n). */
@@ -130,10 +145,10 @@ class TxConn implements SqlConn {
     await this.#query({ text: script });
   }
 
-  async lockRows(table: LockableTable, ids: readonly (string | number)[]): Promise<void> {
+  async lockRows(table: LockableTable, ids: readonly (string | number)[], purpose?: "delete"): Promise<void> {
     if (ids.length === 0) return;
     this.locked.push(...ids.map(String));
-    await this.#query({ ...LOCK_SQL[table], values: [[...ids]] });
+    await this.#query({ ...LOCK_SQL[table][purpose ?? "update"], values: [[...ids]] });
   }
 
   async lockNamed(name: "seed-load"): Promise<void> {

@@ -4,8 +4,8 @@
 export type SqlValue = string | number | bigint | null;
 
 /**
- * Tables whose rows writers may lock (PostgreSQL `SELECT … FOR NO KEY UPDATE`). Writers lock in this order:
- * companies, then groups, then resources; each set in id order (see docs/architecture.md, "Concurrency").
+ * Tables whose rows writers may lock (PostgreSQL `SELECT … FOR NO KEY UPDATE`; `FOR UPDATE` to delete them). See
+ * docs/architecture.md, "Concurrency", for the order writers take them in.
  */
 export type LockableTable = "companies" | "secgroups" | "resources";
 
@@ -36,8 +36,12 @@ export interface SqlConn {
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
   /** Several statements, no parameters (migrations). */
   exec(script: string): Promise<void>;
-  /** Serialise concurrent writers on these rows; ids arrive sorted. A no-op where writers are already serial. */
-  lockRows(table: LockableTable, ids: readonly (string | number)[]): Promise<void>;
+  /**
+   * Serialise concurrent writers on these rows; ids arrive sorted. `delete` also waits for, and then shuts out,
+   * transactions holding the rows as a foreign key's target (a binding being inserted holds its group so). A no-op
+   * where writers are already serial.
+   */
+  lockRows(table: LockableTable, ids: readonly (string | number)[], purpose?: "delete"): Promise<void>;
   /** Serialise with every other transaction that takes the same named lock, in any process; released at commit. */
   lockNamed(name: "seed-load"): Promise<void>;
 }
@@ -56,6 +60,20 @@ export interface SqlDialect {
    * absent, `CAST(? AS type)`. A mistyped value must still be refused (StoreError "check"), not converted.
    */
   typedParam?(type: "INTEGER" | "BIGINT"): string;
+  /**
+   * A query over the ids in `IDS` giving (secgroup_id, n): how many bindings each group has, this transaction's
+   * own included, counted under a lock that one transaction at a time takes on a group, held until it ends. A
+   * writer that adds bindings runs it after writing them, so two cannot both fill a group's last slot.
+   */
+  readonly lockedGroupLoads: string;
+  /** An SQL expression, in a query `FROM secgroups`, for the row's number of bindings, with no lock taken. */
+  readonly groupLoad: string;
+  /**
+   * The tail of a SELECT of the groups a writer is about to bind, ordering by `idColumn`: the rows cannot be deleted
+   * until it ends (a delete in progress is waited for), yet other binders and rule writers go on. Rows are pinned in
+   * id order, the order lockRows takes.
+   */
+  pinRowsInIdOrder(idColumn: string): string;
 }
 
 /**

@@ -67,10 +67,8 @@ const Q = {
   keysOf: "SELECT user_name, public_key, private_key FROM api_keys WHERE company_id = ? ORDER BY seq",
 
   // By primary key only; the scope is checked on the few rows found (see inScope), because with the scope in the
-  // WHERE clause SQLite prefers the scope index and walks every row of the project. binding_count is kept by
-  // triggers (migration 002), so a quota check does not count a group's bindings row by row.
-  secGroupsWithLoad: `SELECT ${SECGROUP_COLUMNS}, seq, binding_count FROM secgroups WHERE secgroup_id IN ${IDS}
-    ORDER BY seq`,
+  // WHERE clause SQLite prefers the scope index and walks every row of the project.
+  secGroupsByIds: `SELECT ${SECGROUP_COLUMNS}, seq FROM secgroups WHERE secgroup_id IN ${IDS} ORDER BY seq`,
   listSecGroups: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE ${IN_SCOPE} ORDER BY seq LIMIT ? OFFSET ?`,
   countListSecGroups: `SELECT COUNT(*) AS n FROM secgroups WHERE ${IN_SCOPE}`,
   listSecGroupsOfVpc: `SELECT ${SECGROUP_COLUMNS} FROM secgroups WHERE ${IN_SCOPE} AND vpc_id = ?
@@ -239,11 +237,22 @@ export class SqlReadTx implements ReadTx {
   }
 
   async secGroupsByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupRow[]> {
-    return (await this.secGroupsWithLoadByIds(scope, ids)).map((g) => g.group);
+    return this.secGroupsIn(scope, Q.secGroupsByIds, ids);
   }
 
-  async secGroupsWithLoadByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithLoad[]> {
-    const rows = await this.selectInBySeq<SecGroupRaw & Seq & { binding_count: DbInt }>(Q.secGroupsWithLoad, [], ids);
+  /** The groups a query over `IDS` returns, in creation order, those out of scope dropped. */
+  private async secGroupsIn(scope: Scope, template: string, ids: readonly string[]): Promise<SecGroupRow[]> {
+    const rows = await this.selectInBySeq<SecGroupRaw & Seq>(template, [], ids);
+    return rows.map(toSecGroup).filter(inScope(scope));
+  }
+
+  /** Likewise, for a query that also selects each group's `binding_count`. */
+  protected async secGroupsWithLoadIn(
+    scope: Scope,
+    template: string,
+    ids: readonly string[],
+  ): Promise<SecGroupWithLoad[]> {
+    const rows = await this.selectInBySeq<SecGroupRaw & Seq & { binding_count: DbInt }>(template, [], ids);
     const inScopeNow = inScope(scope);
     return rows
       .map((r) => ({ group: toSecGroup(r), load: Number(r.binding_count) }))

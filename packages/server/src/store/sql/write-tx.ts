@@ -1,7 +1,16 @@
 // WriteTx over plain SQL: each method is a few parameterised statements; constraints, not code, guard legality.
 import type { seed } from "@sgplane/spec";
 import { StoreError } from "../errors.ts";
-import type { BindingRow, ResourceRow, RuleRow, SecGroupRow, VpcRow, WriteTx } from "../port.ts";
+import type {
+  BindingRow,
+  ResourceRow,
+  RuleRow,
+  Scope,
+  SecGroupRow,
+  SecGroupWithLoad,
+  VpcRow,
+  WriteTx,
+} from "../port.ts";
 import type { SqlConn, SqlDialect, SqlValue } from "./driver.ts";
 import { expandIds, IDS, idChunks } from "./in-list.ts";
 import { col, cols, ValuesInsert } from "./multi-row.ts";
@@ -105,6 +114,9 @@ WHERE resources.company_id = excluded.company_id`,
     updateSecGroup: `UPDATE secgroups SET name = COALESCE(?, name), remark = COALESCE(?, remark), tag = COALESCE(?, tag)
       WHERE secgroup_id = ?`,
     deleteSecGroups: `DELETE FROM secgroups WHERE secgroup_id IN ${IDS}`,
+    secGroupsToBind: `SELECT ${SECGROUP_COLUMNS}, seq, ${d.groupLoad} AS binding_count
+      FROM secgroups WHERE secgroup_id IN ${IDS} ${d.pinRowsInIdOrder("secgroup_id")}`,
+    lockedGroupLoads: d.lockedGroupLoads,
     insertRules: new ValuesInsert<RuleInsert>(d, {
       into: intoRules,
       types: RULE_PARAM_TYPES,
@@ -204,8 +216,25 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
     return this.conn.lockRows("resources", [...new Set(resourceIds)].sort());
   }
 
-  lockSecGroups(secGroupIds: readonly string[]): Promise<void> {
-    return this.conn.lockRows("secgroups", [...new Set(secGroupIds)].sort());
+  lockSecGroups(secGroupIds: readonly string[], purpose?: "delete"): Promise<void> {
+    return this.conn.lockRows("secgroups", [...new Set(secGroupIds)].sort(), purpose);
+  }
+
+  secGroupsToBind(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithLoad[]> {
+    // Sorted: pinned in id order, whatever order the caller gives.
+    return this.secGroupsWithLoadIn(scope, this.sql.secGroupsToBind, [...new Set(ids)].sort());
+  }
+
+  async lockSecGroupLoads(secGroupIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    const loads = new Map<string, number>();
+    for (const chunk of idChunks([...new Set(secGroupIds)].sort())) {
+      const rows = await this.conn.all<{ secgroup_id: string; n: DbInt }>(
+        expandIds(this.sql.lockedGroupLoads, chunk.length),
+        chunk,
+      );
+      for (const r of rows) loads.set(r.secgroup_id, Number(r.n));
+    }
+    return loads;
   }
 
   async setRegions(regions: readonly string[]): Promise<void> {

@@ -3,6 +3,7 @@ import Database from "better-sqlite3";
 import { StoreError, type StoreErrorKind } from "../errors.ts";
 import { AsyncMutex } from "../sql/async-mutex.ts";
 import type { LockableTable, SeqTable, SqlConn, SqlDialect, SqlDriver, SqlValue } from "../sql/driver.ts";
+import { IDS } from "../sql/in-list.ts";
 
 export const sqliteDialect: SqlDialect = {
   engine: "sqlite",
@@ -14,6 +15,10 @@ export const sqliteDialect: SqlDialect = {
       : `((SELECT COALESCE(MAX(seq), 0) FROM ${table}) + ${ordinal})`,
   // A bare parameter: SQLite's CAST converts (1.5 → 1, 'x' → 0), where its STRICT tables refuse a mistyped value.
   typedParam: () => "?",
+  // The count kept by migration 002's triggers: exact inside the one writer's transaction, so no lock is needed.
+  lockedGroupLoads: `SELECT secgroup_id, binding_count AS n FROM secgroups WHERE secgroup_id IN ${IDS}`,
+  groupLoad: "binding_count",
+  pinRowsInIdOrder: (idColumn: string) => `ORDER BY ${idColumn}`,
 };
 
 const CONSTRAINT_KINDS: Readonly<Record<string, StoreErrorKind>> = {
@@ -141,7 +146,7 @@ class TxConn implements SqlConn {
     }
   }
 
-  async lockRows(_table: LockableTable, _ids: readonly (string | number)[]): Promise<void> {
+  async lockRows(_table: LockableTable, _ids: readonly (string | number)[], _purpose?: "delete"): Promise<void> {
     // Nothing to do: one callback at a time on the writer plus BEGIN IMMEDIATE already make every writer exclusive.
   }
 

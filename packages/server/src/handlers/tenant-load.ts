@@ -93,8 +93,8 @@ export async function loadBindingWorld(
  */
 export async function applyBindingPlan(tx: WriteTx, world: BindingWorld, plan: BindingPlan): Promise<void> {
   if (plan.remove.length > 0) await tx.deleteBindings(plan.remove);
-  if (plan.put.length > 0) await tx.putBindings(plan.put);
   if (plan.put.length === 0) return;
+  await tx.putBindings(plan.put);
   const gained = [...groupGains(world, plan).keys()];
   if (gained.length === 0) return;
   const loads = await tx.lockSecGroupLoads(gained);

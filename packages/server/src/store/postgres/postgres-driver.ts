@@ -39,7 +39,7 @@ function translate(e: unknown): unknown {
 
 /**
  * FOR NO KEY UPDATE, not FOR UPDATE: it excludes every other locker and every UPDATE or DELETE of the row, but not
- * the KEY SHARE locks that foreign-key checks take (and binders take to pin their groups, `pinRows`), so binding to a
+ * the KEY SHARE locks that foreign-key checks take (and binders take to pin their groups, `pinRowsInIdOrder`), so binding to a
  * group never waits on a writer of its rules or name. Deleting rows needs FOR UPDATE, which does wait for them.
  * ORDER BY sits below the row locking, so rows are locked in id order; COLLATE "C" makes it byte order (JS sort).
  */

@@ -1,6 +1,12 @@
 // Loading shared by the tenant handlers: locks in one global order, rows in scope or 8039, the binding world.
 import { ApiError } from "@sgplane/spec";
-import { type BindingPlan, type BindingWorld, groupGains, requireAllSecGroups } from "../domain/binding-model.ts";
+import {
+  type BindingPlan,
+  type BindingWorld,
+  groupGains,
+  pairKey,
+  requireAllSecGroups,
+} from "../domain/binding-model.ts";
 import { StoreError } from "../store/errors.ts";
 import type { CompanyRow, ReadTx, ResourceRow, Scope, SecGroupRow, WriteTx } from "../store/port.ts";
 
@@ -94,7 +100,12 @@ export async function loadBindingWorld(
 export async function applyBindingPlan(tx: WriteTx, world: BindingWorld, plan: BindingPlan): Promise<void> {
   if (plan.remove.length > 0) await tx.deleteBindings(plan.remove);
   if (plan.put.length === 0) return;
-  await tx.putBindings(plan.put);
+  // The world's bindings were read under the resources' locks: pairs not among them are new, and go in without
+  // putBindings reading them again. Moves first (putBindings' order: re-inserted rows before new ones).
+  const bound = new Set(world.bindings.map(pairKey));
+  const moves = plan.put.filter((b) => bound.has(pairKey(b)));
+  if (moves.length > 0) await tx.putBindings(moves);
+  if (moves.length < plan.put.length) await tx.insertBindings(plan.put.filter((b) => !bound.has(pairKey(b))));
   const gained = [...groupGains(world, plan).keys()];
   if (gained.length === 0) return;
   const loads = await tx.lockSecGroupLoads(gained);

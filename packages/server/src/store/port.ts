@@ -241,6 +241,11 @@ export interface WriteTx extends ReadTx {
   deleteBindings(pairs: readonly Pick<BindingRow, "resourceId" | "secGroupId">[]): Promise<void>;
   /** Inserts new bindings or changes the priority of existing pairs, as one set (no transient clash). */
   putBindings(bindings: readonly BindingRow[]): Promise<void>;
+  /**
+   * putBindings for pairs that are not bound now, without reading the current bindings first: for a writer that
+   * has just read them under the resources' locks. A pair that is bound is refused (StoreError "unique").
+   */
+  insertBindings(bindings: readonly BindingRow[]): Promise<void>;
 
   /** Deletes every company and everything in it. */
   resetTenants(): Promise<void>;

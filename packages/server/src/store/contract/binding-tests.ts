@@ -139,6 +139,30 @@ export function bindingTests(t: ContractContext): void {
     assert.deepEqual([...counts.values()], [2, 1, 2]);
   });
 
+  it("bindings: insertBindings adds new pairs after a move, in the order given; a bound pair is refused", async () => {
+    await bindAll([bind("uhost-a1", "secgroup-a1", 1), bind("uhost-a1", "secgroup-a2", 2)]);
+    // As applyBindingPlan does: the move through putBindings, then the new pairs, in one transaction.
+    await t.store().write(async (tx) => {
+      await tx.putBindings([bind("uhost-a1", "secgroup-a2", 3)]);
+      await tx.insertBindings([bind("uhost-a2", "secgroup-a3", 1), bind("uhost-a1", "secgroup-a3", 2)]);
+    });
+    assert.deepEqual(pairs((await t.store().read((tx) => tx.listBindings(A, undefined, PAGE))).rows), [
+      "uhost-a1/secgroup-a1@1",
+      "uhost-a1/secgroup-a2@3",
+      "uhost-a2/secgroup-a3@1",
+      "uhost-a1/secgroup-a3@2",
+    ]);
+    await rejectsWith(
+      t
+        .store()
+        .write((tx) => tx.insertBindings([bind("uhost-a3", "secgroup-a1", 1), bind("uhost-a1", "secgroup-a1", 4)])),
+      "unique",
+    );
+    assert.deepEqual(pairs(await t.store().read((tx) => tx.bindingsOfResources(["uhost-a3"]))), []);
+    const counts = await t.store().write((tx) => loadsOf(tx, ["secgroup-a1", "secgroup-a2", "secgroup-a3"]));
+    assert.deepEqual([...counts.values()], [1, 1, 2]);
+  });
+
   it("bindings: putBindings of more than one statement's worth keeps order, moves as a set, counts", async () => {
     await t.store().write((tx) => tx.upsertResources(manyHosts.map((id) => resource(id, A, "uvnet-a1"))));
     const groups = ["secgroup-a1", "secgroup-a2", "secgroup-a3"];

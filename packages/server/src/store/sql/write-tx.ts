@@ -425,9 +425,13 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
     await this.deleteBindings(moved.map((c) => c.b));
     // Re-inserted rows first: a new row's MAX(seq) + 1 must count them, or it could take one of their numbers.
     await this.insertAll(this.sql.reinsertBindings, moved);
-    await this.insertAll(
+    await this.insertBindings(changed.filter((c) => c.seq === null).map((c) => c.b));
+  }
+
+  insertBindings(bindings: readonly BindingRow[]): Promise<void> {
+    return this.insertAll(
       this.sql.insertBindings,
-      changed.filter((c) => c.seq === null),
+      bindings.map((b) => ({ b, seq: null })),
     );
   }
 

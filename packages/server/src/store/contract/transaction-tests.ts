@@ -57,11 +57,21 @@ export function transactionTests(t: ContractContext): void {
     });
     await tick();
     const reading = t.store().read(async (tx) => (await groupIds(tx)).includes("secgroup-pending"));
-    const early = await Promise.race([reading, new Promise<"waiting">((r) => setTimeout(() => r("waiting"), 50))]);
-    // Either the read runs now on committed data, or (single-connection engines) it waits for the commit.
-    assert.equal(early, t.engine.concurrentReads ? false : "waiting");
-    open();
-    await writing;
+    try {
+      // Either the read runs now on committed data (given time for a new pooled connection, even on a loaded
+      // machine), or (single-connection engines) it waits for the commit.
+      let timer: NodeJS.Timeout | undefined;
+      const waiting = new Promise<"waiting">((r) => {
+        timer = setTimeout(() => r("waiting"), t.engine.concurrentReads ? 10_000 : 50);
+      });
+      const early = await Promise.race([reading, waiting]);
+      clearTimeout(timer);
+      assert.equal(early, t.engine.concurrentReads ? false : "waiting");
+    } finally {
+      // Always let the writer finish: a transaction left open would hang the store's close after a failure.
+      open();
+      await writing;
+    }
     assert.equal(await reading, !t.engine.concurrentReads);
     assert.equal((await t.store().read(groupIds)).includes("secgroup-pending"), true);
   });

@@ -237,16 +237,12 @@ export class SqlReadTx implements ReadTx {
   }
 
   async secGroupsByIds(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupRow[]> {
-    return this.secGroupsIn(scope, Q.secGroupsByIds, ids);
+    return (await this.selectInBySeq<SecGroupRaw & Seq>(Q.secGroupsByIds, [], ids))
+      .map(toSecGroup)
+      .filter(inScope(scope));
   }
 
-  /** The groups a query over `IDS` returns, in creation order, those out of scope dropped. */
-  private async secGroupsIn(scope: Scope, template: string, ids: readonly string[]): Promise<SecGroupRow[]> {
-    const rows = await this.selectInBySeq<SecGroupRaw & Seq>(template, [], ids);
-    return rows.map(toSecGroup).filter(inScope(scope));
-  }
-
-  /** Likewise, for a query that also selects each group's `binding_count`. */
+  /** The groups a query over `IDS` returns with their `binding_count`, in creation order, in scope only. */
   protected async secGroupsWithLoadIn(
     scope: Scope,
     template: string,

@@ -33,6 +33,9 @@ import {
 
 const marks = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
 
+/** Each id once, in byte order: the order rows are locked in (and pinned, and counted under lock). */
+const lockOrder = (ids: readonly string[]): string[] => [...new Set(ids)].sort();
+
 /** A binding to insert, and the seq it keeps when it is re-inserted (null: a new row, numbered by the database). */
 interface BindingInsert {
   readonly b: BindingRow;
@@ -213,28 +216,24 @@ export class SqlWriteTx extends SqlReadTx implements WriteTx {
   }
 
   lockResources(resourceIds: readonly string[]): Promise<void> {
-    return this.conn.lockRows("resources", [...new Set(resourceIds)].sort());
+    return this.conn.lockRows("resources", lockOrder(resourceIds));
   }
 
   lockSecGroups(secGroupIds: readonly string[], purpose?: "delete"): Promise<void> {
-    return this.conn.lockRows("secgroups", [...new Set(secGroupIds)].sort(), purpose);
+    return this.conn.lockRows("secgroups", lockOrder(secGroupIds), purpose);
   }
 
   secGroupsToBind(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithLoad[]> {
-    // Sorted: pinned in id order, whatever order the caller gives.
-    return this.secGroupsWithLoadIn(scope, this.sql.secGroupsToBind, [...new Set(ids)].sort());
+    return this.secGroupsWithLoadIn(scope, this.sql.secGroupsToBind, lockOrder(ids));
   }
 
   async lockSecGroupLoads(secGroupIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
-    const loads = new Map<string, number>();
-    for (const chunk of idChunks([...new Set(secGroupIds)].sort())) {
-      const rows = await this.conn.all<{ secgroup_id: string; n: DbInt }>(
-        expandIds(this.sql.lockedGroupLoads, chunk.length),
-        chunk,
-      );
-      for (const r of rows) loads.set(r.secgroup_id, Number(r.n));
-    }
-    return loads;
+    const rows = await this.selectIn<{ secgroup_id: string; n: DbInt }>(
+      this.sql.lockedGroupLoads,
+      [],
+      lockOrder(secGroupIds),
+    );
+    return new Map(rows.map((r) => [r.secgroup_id, Number(r.n)]));
   }
 
   async setRegions(regions: readonly string[]): Promise<void> {

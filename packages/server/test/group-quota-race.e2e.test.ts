@@ -3,13 +3,8 @@
 // "Concurrency"). A group must never pass its ResourcesPerSecGroup quota, and every refused bind must say 58206.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import {
-  createTestDatabase,
-  postgresSkipReason,
-  queryDatabase,
-  type TestDatabase,
-} from "../src/store/postgres/test-database.ts";
-import { type ServerProcess, startServer } from "./harness.ts";
+import { postgresSkipReason, queryDatabase } from "../src/store/postgres/test-database.ts";
+import { type PostgresCluster, startPostgresCluster } from "./harness.ts";
 import { KEY, PROJECT, REGION, RESOURCES, SEED_FILE } from "./race-world.ts";
 
 const QUOTA = 3;
@@ -39,25 +34,19 @@ function quotaSeed(): object {
 const pgSkip = await postgresSkipReason();
 
 describe("group quota race: 3 servers on one PostgreSQL database", { skip: pgSkip ?? false, timeout: 120_000 }, () => {
-  let database: TestDatabase | undefined;
-  let servers: ServerProcess[] = [];
-  after(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await database?.drop();
-  });
+  let cluster: PostgresCluster | undefined;
+  after(() => cluster?.stop());
 
   it("binds racing for a group's last slots fill it exactly; the rest get 58206; a whole-group unbind races too", async () => {
-    database = await createTestDatabase("quota_race");
-    const url = new URL(database.url);
-    url.searchParams.set("pool", "8");
-    servers = await Promise.all([0, 1, 2].map(() => startServer({ db: url.toString(), seed: quotaSeed() })));
+    cluster = await startPostgresCluster("quota_race", quotaSeed());
+    const { servers, databaseUrl } = cluster;
     const clients = servers.map((s) => s.client(KEY, { projectId: PROJECT, region: REGION }));
     const send = async (k: number, action: string, params: Record<string, unknown>) =>
       Number((await (clients[k % clients.length] ?? clients[0])?.send(action, params))?.body.RetCode);
     const bound = async () =>
       Number(
         (
-          await queryDatabase(database?.url ?? "", (c) =>
+          await queryDatabase(databaseUrl, (c) =>
             c.query("SELECT COUNT(*) AS n FROM bindings WHERE secgroup_id = $1", [GROUP]),
           )
         ).rows[0]?.n,

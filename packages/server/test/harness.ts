@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client, type ClientOptions } from "@sgplane/sdk";
+import { createTestDatabase } from "../src/store/postgres/test-database.ts";
 
 export const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 export const EXAMPLE_SEED = fileURLToPath(new URL("../../../examples/seed.json", import.meta.url));
@@ -120,4 +121,36 @@ export async function postRaw(url: string, body: string | Uint8Array, contentTyp
     json = undefined;
   }
   return { status: res.status, headers: res.headers, text, json: json as Record<string, unknown> | undefined };
+}
+
+/** Servers sharing one fresh PostgreSQL database; stop() stops them and drops the database. */
+export interface PostgresCluster {
+  readonly servers: readonly ServerProcess[];
+  readonly databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `count` servers (a pool of 8 connections each) started all at once on a fresh PostgreSQL database with one seed,
+ * so their migrations and seed loads race as several servers' would. If any fails to start, the others are stopped
+ * and the database dropped before the error is thrown.
+ */
+export async function startPostgresCluster(name: string, seed: object, count = 3): Promise<PostgresCluster> {
+  const database = await createTestDatabase(name);
+  const url = new URL(database.url);
+  url.searchParams.set("pool", "8");
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, () => startServer({ db: url.toString(), seed })),
+  );
+  const servers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await database.drop();
+  };
+  const failed = started.find((s) => s.status === "rejected");
+  if (failed !== undefined) {
+    await stop();
+    throw failed.reason;
+  }
+  return { servers, databaseUrl: database.url, stop };
 }

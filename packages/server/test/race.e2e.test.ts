@@ -21,13 +21,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { toPositional } from "../src/store/postgres/statements.ts";
-import {
-  createTestDatabase,
-  postgresSkipReason,
-  queryDatabase,
-  type TestDatabase,
-} from "../src/store/postgres/test-database.ts";
-import { type ServerProcess, startServer } from "./harness.ts";
+import { postgresSkipReason, queryDatabase } from "../src/store/postgres/test-database.ts";
+import { type PostgresCluster, type ServerProcess, startPostgresCluster, startServer } from "./harness.ts";
 import { bindingsText, explainHistory, isMutating, type LogEntry, orderByTransaction, State } from "./race-model.ts";
 import {
   COMPANY,
@@ -179,20 +174,13 @@ async function raceAndCheck(
 const pgSkip = await postgresSkipReason();
 
 describe("race: 3 servers on one PostgreSQL database", { skip: pgSkip ?? false, timeout: 120_000 }, () => {
-  let database: TestDatabase | undefined;
-  let servers: ServerProcess[] = [];
-  after(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await database?.drop();
-  });
+  let cluster: PostgresCluster | undefined;
+  after(() => cluster?.stop());
 
   it("conflicting binding changes from 32 clients keep every invariant and lose no update", async (t) => {
-    database = await createTestDatabase("race");
-    const url = new URL(database.url);
-    url.searchParams.set("pool", "8");
     // All three start at once on an empty database with one seed: migrations and seed loads must not collide.
-    servers = await Promise.all([0, 1, 2].map(() => startServer({ db: url.toString(), seed: SEED_FILE })));
-    const dbUrl = database.url;
+    cluster = await startPostgresCluster("race", SEED_FILE);
+    const { servers, databaseUrl: dbUrl } = cluster;
     const run = <T>(sql: string, params: readonly (string | number)[] = []) =>
       queryDatabase(dbUrl, async (c) => (await c.query(toPositional(sql), [...params])).rows as T[]);
     const before = await queryDatabase(dbUrl, (c) =>

@@ -69,21 +69,18 @@ export async function loadBindingWorld(
   purpose: "bind" | "unbind",
 ): Promise<BindingWorld> {
   const secGroupIds = sortedUnique(ids.secGroupIds);
-  const groups =
-    secGroupIds.length === 0
-      ? []
-      : purpose === "bind"
-        ? await tx.secGroupsToBind(scope, secGroupIds)
-        : (await tx.secGroupsByIds(scope, secGroupIds)).map((group) => ({ group, load: 0 }));
+  const named = secGroupIds.length > 0;
+  const pinned = named && purpose === "bind" ? await tx.secGroupsToBind(scope, secGroupIds) : undefined;
+  const groups = pinned?.map((g) => g.group) ?? (named ? await tx.secGroupsByIds(scope, secGroupIds) : []);
   const { resources, bindings } =
     ids.resourceIds.length > 0
       ? await tx.resourceRefsWithBindings(scope, sortedUnique(ids.resourceIds))
       : { resources: [], bindings: [] };
   return {
-    groups: new Map(groups.map(({ group }) => [group.secGroupId, group])),
+    groups: new Map(groups.map((g) => [g.secGroupId, g])),
     resources: new Map(resources.map((r) => [r.resourceId, r])),
     bindings,
-    groupLoad: new Map(purpose === "bind" ? groups.map(({ group, load }) => [group.secGroupId, load]) : []),
+    groupLoad: new Map(pinned?.map(({ group, load }) => [group.secGroupId, load])),
     quotas: {
       secGroupsPerResource: company.quotas.SecGroupsPerResource,
       resourcesPerSecGroup: company.quotas.ResourcesPerSecGroup,

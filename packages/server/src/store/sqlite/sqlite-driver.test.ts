@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { isStoreError } from "../errors.ts";
 import type { SqlConn } from "../sql/driver.ts";
-import { SqliteDriver } from "./sqlite-driver.ts";
+import { MAX_BATCH, SqliteDriver, type SqliteOptions } from "./sqlite-driver.ts";
 
 const SCHEMA = `
   CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
@@ -36,10 +36,15 @@ interface Subject {
  * Tests that count which callbacks share a transaction lift the time cap (a loaded machine could otherwise cut a
  * batch short); the time cap has a test of its own, and `timeCap` keeps the default.
  */
-async function open(kind: "file" | "memory", timeCap: "default" | "off" = "off"): Promise<Subject> {
+async function open(
+  kind: "file" | "memory",
+  timeCap: "default" | "off" = "off",
+  options: SqliteOptions = {},
+): Promise<Subject> {
   const batches: number[] = [];
   const path = kind === "file" ? join(dir, `driver-${++files}.db`) : ":memory:";
   const driver = SqliteDriver.open(path, {
+    ...options,
     onCommit: (writes) => batches.push(writes),
     ...(timeCap === "off" ? { maxBatchMs: 60_000 } : {}),
   });
@@ -85,13 +90,15 @@ const insert = (conn: SqlConn, k: string, v = 1) => conn.run("INSERT INTO t (k, 
 const keys = (s: Subject) =>
   s.driver.read((conn) => conn.all<{ k: string }>("SELECT k FROM t ORDER BY k")).then((rows) => rows.map((r) => r.k));
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+/** More concurrent writes than one batch may carry, so the count cap must split them. */
+const WRITES = Math.ceil(2.5 * MAX_BATCH);
 
 for (const kind of ["file", "memory"] as const) {
   describe(`SqliteDriver group commit (${kind})`, () => {
-    it("200 concurrent writes all commit, in a handful of transactions of at most 64", () =>
+    it(`${WRITES} concurrent writes all commit, in a handful of transactions of at most ${MAX_BATCH}`, () =>
       withSubject(kind, async (s) => {
         const results = await Promise.all(
-          Array.from({ length: 200 }, (_, i) =>
+          Array.from({ length: WRITES }, (_, i) =>
             s.driver.write(async (conn) => {
               await insert(conn, `k${i}`, i);
               return (await conn.get<{ v: number }>("SELECT v FROM t WHERE k = ?", [`k${i}`]))?.v;
@@ -100,15 +107,15 @@ for (const kind of ["file", "memory"] as const) {
         );
         assert.deepEqual(
           results,
-          Array.from({ length: 200 }, (_, i) => i),
+          Array.from({ length: WRITES }, (_, i) => i),
         );
-        assert.equal(sum(s.batches), 200);
+        assert.equal(sum(s.batches), WRITES);
         assert.ok(s.batches.length <= 10, `expected batching, got ${s.batches.length} commits: ${s.batches}`);
         assert.ok(
-          s.batches.every((n) => n <= 64),
+          s.batches.every((n) => n <= MAX_BATCH),
           `batch over the cap: ${s.batches}`,
         );
-        assert.equal((await keys(s)).length, 200);
+        assert.equal((await keys(s)).length, WRITES);
       }));
 
     it("a callback that throws in a batch leaves no trace; the ones around it commit; errors reach only their caller", () =>
@@ -319,7 +326,7 @@ for (const kind of ["file", "memory"] as const) {
       ));
 
     it("close() lets every queued write finish (over several batches); writes after it fail", async () => {
-      const s = await open(kind);
+      const s = await open(kind, "off", { maxBatchWrites: 64 });
       const held = await holdWriter(s.driver);
       const queued = Array.from({ length: 150 }, (_, i) => s.driver.write((conn) => insert(conn, `q${i}`)));
       const closing = s.driver.close();

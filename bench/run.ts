@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "@sgplane/spec";
 import { createLoader, type Generator, onPath, type Run, type Stream } from "./load.ts";
+import { add, type Buckets, parseBuckets, quantileMs, subtract } from "./server-latency.ts";
 import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } from "./world.ts";
 
 const { values: opts } = parseArgs({
@@ -111,6 +112,8 @@ interface Row {
   rps: number;
   p50: number;
   p99: number;
+  /** p99 by the servers' own latency histogram (undefined: not measured, e.g. the bulk scenario). */
+  serverP99?: number | undefined;
   baseRps: number;
   ratio: number;
   rssMb: number;
@@ -177,6 +180,26 @@ async function verifyBaseline(baseline: Proc, sample: Sample): Promise<string> {
 
 let scenarioCount = 0;
 
+async function scrapeBuckets(server: Proc): Promise<Buckets> {
+  const res = await fetch(`${server.url}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
+  return parseBuckets(await res.text());
+}
+
+/** A round's figures as the load generator saw them, and the p99 by the servers' own histogram. */
+type MeasuredRun = Run & { serverP99?: number };
+
+async function measuredRound(servers: readonly Proc[], streams: readonly Stream[]): Promise<MeasuredRun> {
+  const before = await Promise.all(servers.map(scrapeBuckets));
+  const run = await load(streams, CONNECTIONS, DURATION);
+  const after = await Promise.all(servers.map(scrapeBuckets));
+  const round = after
+    .map((b, k) => subtract(b, before[k] ?? new Map()))
+    .reduce((sum, b) => add(sum, b), new Map<number, number>());
+  const serverP99 = quantileMs(round, 0.99);
+  return serverP99 === undefined ? run : { ...run, serverP99 };
+}
+
 async function abRounds(
   scenario: string,
   engine: string,
@@ -199,16 +222,18 @@ async function abRounds(
     cursor: (workloads[k]?.start ?? 0) + (k === 0 ? sample.sent : 0),
   }));
   const base: Stream[] = [{ url: baseline.url, bodies: work0.bodies, cursor: work0.start }];
-  const ourRuns: Run[] = [];
+  const ourRuns: MeasuredRun[] = [];
   const baseRuns: Run[] = [];
   try {
     console.error(`${scenario}: reply sizes (sgplane = baseline) ${await verifyBaseline(baseline, sample)}`);
     await load(ours, Math.max(10, servers.length), DURATION); // warm-up
     await load(base, 10, Math.min(DURATION, 2));
-    const show = (r: Run) => `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
+    const show = (r: MeasuredRun) =>
+      `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms` +
+      (r.serverP99 === undefined ? "" : ` (server p99 ${r.serverP99.toFixed(1)} ms)`);
     for (let i = 0; i < ROUNDS; i++) {
       baseRuns.push(await load(base, CONNECTIONS, DURATION));
-      ourRuns.push(await load(ours, CONNECTIONS, DURATION));
+      ourRuns.push(await measuredRound(servers, ours));
       console.error(`  round ${i + 1}: baseline ${show(baseRuns[i] as Run)}; sgplane ${show(ourRuns[i] as Run)}`);
     }
   } finally {
@@ -224,6 +249,9 @@ async function abRounds(
     rps,
     p50: median(ourRuns.map((r) => r.p50)),
     p99: median(ourRuns.map((r) => r.p99)),
+    serverP99: ourRuns.every((r) => r.serverP99 !== undefined)
+      ? median(ourRuns.map((r) => r.serverP99 ?? 0))
+      : undefined,
     baseRps,
     ratio: rps / baseRps,
     rssMb: servers.reduce((n, s) => n + rssMb(s), 0),
@@ -517,13 +545,13 @@ try {
     );
   }
   console.log(
-    "| scenario | engine | req/s | p50 ms | p99 ms | baseline req/s | ratio | server RSS MB | failed | note |",
+    "| scenario | engine | req/s | p50 ms | p99 ms | server p99 ms | baseline req/s | ratio | server RSS MB | failed | note |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const num = (x: number, d = 0) => (x === 0 ? "–" : x.toFixed(d));
     console.log(
-      `| ${r.scenario} | ${r.engine} | ${num(r.rps)} | ${num(r.p50, 2)} | ${num(r.p99, 2)} | ${num(r.baseRps)} | ${num(r.ratio, 2)} | ${r.rssMb.toFixed(0)} | ${r.failures} | ${r.note} |`,
+      `| ${r.scenario} | ${r.engine} | ${num(r.rps)} | ${num(r.p50, 2)} | ${num(r.p99, 2)} | ${r.serverP99 === undefined ? "–" : r.serverP99.toFixed(1)} | ${num(r.baseRps)} | ${num(r.ratio, 2)} | ${r.rssMb.toFixed(0)} | ${r.failures} | ${r.note} |`,
     );
   }
   console.log(`\n${extra.join("\n")}`);

@@ -14,7 +14,8 @@ function findTests(dir, out = []) {
 }
 
 const filter = process.argv.slice(2);
-const files = findTests("packages")
+// bench/ holds the benchmark, whose pure helpers have unit tests too (the benchmark itself is not a test).
+const files = [...findTests("packages"), ...findTests("bench")]
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
 if (files.length === 0) {

@@ -10,7 +10,15 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "@sgplane/spec";
 import { createLoader, type Generator, onPath, type Run, type Stream } from "./load.ts";
-import { add, type Buckets, parseBuckets, quantileMs, subtract } from "./server-latency.ts";
+import {
+  add,
+  type BucketRange,
+  type Buckets,
+  formatRange,
+  parseBuckets,
+  quantileBucket,
+  subtract,
+} from "./server-latency.ts";
 import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } from "./world.ts";
 
 const { values: opts } = parseArgs({
@@ -112,8 +120,8 @@ interface Row {
   rps: number;
   p50: number;
   p99: number;
-  /** p99 by the servers' own latency histogram (undefined: not measured, e.g. the bulk scenario). */
-  serverP99?: number | undefined;
+  /** The servers' own histogram bucket holding the p99 of the median round (undefined: not measured, e.g. bulk). */
+  serverP99?: BucketRange | undefined;
   baseRps: number;
   ratio: number;
   rssMb: number;
@@ -180,6 +188,13 @@ async function verifyBaseline(baseline: Proc, sample: Sample): Promise<string> {
 
 let scenarioCount = 0;
 
+/** The middle range by upper bound (the higher of two middles); undefined unless every round has one. */
+function medianRange(ranges: readonly (BucketRange | undefined)[]): BucketRange | undefined {
+  const known = ranges.filter((r): r is BucketRange => r !== undefined);
+  if (known.length === 0 || known.length < ranges.length) return undefined;
+  return known.sort((a, b) => a.upper - b.upper)[Math.floor(known.length / 2)];
+}
+
 async function scrapeBuckets(server: Proc): Promise<Buckets> {
   const res = await fetch(`${server.url}/metrics`);
   if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
@@ -187,7 +202,7 @@ async function scrapeBuckets(server: Proc): Promise<Buckets> {
 }
 
 /** A round's figures as the load generator saw them, and the p99 by the servers' own histogram. */
-type MeasuredRun = Run & { serverP99?: number };
+type MeasuredRun = Run & { serverP99?: BucketRange };
 
 async function measuredRound(servers: readonly Proc[], streams: readonly Stream[]): Promise<MeasuredRun> {
   const before = await Promise.all(servers.map(scrapeBuckets));
@@ -196,7 +211,7 @@ async function measuredRound(servers: readonly Proc[], streams: readonly Stream[
   const round = after
     .map((b, k) => subtract(b, before[k] ?? new Map()))
     .reduce((sum, b) => add(sum, b), new Map<number, number>());
-  const serverP99 = quantileMs(round, 0.99);
+  const serverP99 = quantileBucket(round, 0.99);
   return serverP99 === undefined ? run : { ...run, serverP99 };
 }
 
@@ -230,7 +245,7 @@ async function abRounds(
     await load(base, 10, Math.min(DURATION, 2));
     const show = (r: MeasuredRun) =>
       `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms` +
-      (r.serverP99 === undefined ? "" : ` (server p99 ${r.serverP99.toFixed(1)} ms)`);
+      (r.serverP99 === undefined ? "" : ` (server p99 in ${formatRange(r.serverP99)} ms)`);
     for (let i = 0; i < ROUNDS; i++) {
       baseRuns.push(await load(base, CONNECTIONS, DURATION));
       ourRuns.push(await measuredRound(servers, ours));
@@ -249,9 +264,7 @@ async function abRounds(
     rps,
     p50: median(ourRuns.map((r) => r.p50)),
     p99: median(ourRuns.map((r) => r.p99)),
-    serverP99: ourRuns.every((r) => r.serverP99 !== undefined)
-      ? median(ourRuns.map((r) => r.serverP99 ?? 0))
-      : undefined,
+    serverP99: medianRange(ourRuns.map((r) => r.serverP99)),
     baseRps,
     ratio: rps / baseRps,
     rssMb: servers.reduce((n, s) => n + rssMb(s), 0),
@@ -551,7 +564,7 @@ try {
   for (const r of rows) {
     const num = (x: number, d = 0) => (x === 0 ? "–" : x.toFixed(d));
     console.log(
-      `| ${r.scenario} | ${r.engine} | ${num(r.rps)} | ${num(r.p50, 2)} | ${num(r.p99, 2)} | ${r.serverP99 === undefined ? "–" : r.serverP99.toFixed(1)} | ${num(r.baseRps)} | ${num(r.ratio, 2)} | ${r.rssMb.toFixed(0)} | ${r.failures} | ${r.note} |`,
+      `| ${r.scenario} | ${r.engine} | ${num(r.rps)} | ${num(r.p50, 2)} | ${num(r.p99, 2)} | ${r.serverP99 === undefined ? "–" : formatRange(r.serverP99)} | ${num(r.baseRps)} | ${num(r.ratio, 2)} | ${r.rssMb.toFixed(0)} | ${r.failures} | ${r.note} |`,
     );
   }
   console.log(`\n${extra.join("\n")}`);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { add, parseBuckets, quantileMs, subtract } from "./server-latency.ts";
+import { add, formatRange, parseBuckets, quantileBucket, subtract } from "./server-latency.ts";
 
 const scrape = (counts: Record<string, [number, number]>) =>
   [
@@ -36,7 +36,7 @@ describe("server-side latency from the Prometheus histogram", () => {
     assert.deepEqual([...add(round, round).values()], [100, 180, 200]);
   });
 
-  it("interpolates inside the bucket holding the quantile, exact at its bounds", () => {
+  it("names the bucket holding the quantile, bounds inclusive above", () => {
     // 100 requests: 50 within 5 ms, 40 more within 10 ms, 10 within 25 ms.
     const b = new Map([
       [0.005, 50],
@@ -44,20 +44,24 @@ describe("server-side latency from the Prometheus histogram", () => {
       [0.025, 100],
       [Number.POSITIVE_INFINITY, 100],
     ]);
-    assert.equal(quantileMs(b, 0.5), 5);
-    assert.equal(quantileMs(b, 0.9), 10);
-    assert.ok(Math.abs((quantileMs(b, 0.99) ?? 0) - 23.5) < 1e-9);
-    assert.ok(Math.abs((quantileMs(b, 0.25) ?? 0) - 2.5) < 1e-9);
+    assert.deepEqual(quantileBucket(b, 0.5), { lower: 0, upper: 5 });
+    assert.deepEqual(quantileBucket(b, 0.51), { lower: 5, upper: 10 });
+    assert.deepEqual(quantileBucket(b, 0.9), { lower: 5, upper: 10 });
+    assert.deepEqual(quantileBucket(b, 0.99), { lower: 10, upper: 25 });
+    assert.equal(formatRange({ lower: 10, upper: 25 }), "10–25");
+    assert.equal(formatRange({ lower: 0.5, upper: 1 }), "0.5–1");
   });
 
-  it("reports the largest finite bound for a quantile beyond it, and nothing for an empty round", () => {
+  it("says 'beyond the largest bound' for a quantile in +Inf, and nothing for an empty round", () => {
     const slow = new Map([
       [0.001, 0],
       [1, 10],
       [Number.POSITIVE_INFINITY, 1000],
     ]);
-    assert.equal(quantileMs(slow, 0.99), 1000);
-    assert.equal(quantileMs(new Map([[Number.POSITIVE_INFINITY, 0]]), 0.99), undefined);
+    const range = quantileBucket(slow, 0.99);
+    assert.deepEqual(range, { lower: 1000, upper: Number.POSITIVE_INFINITY });
+    assert.equal(range && formatRange(range), "> 1000");
+    assert.equal(quantileBucket(new Map([[Number.POSITIVE_INFINITY, 0]]), 0.99), undefined);
   });
 
   it("refuses a histogram line it cannot read instead of guessing", () => {

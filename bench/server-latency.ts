@@ -33,28 +33,31 @@ export function add(a: Buckets, b: Buckets): Buckets {
   return sum;
 }
 
+/** Bounds in milliseconds of the bucket that holds a quantile; `upper` is Infinity beyond the largest finite bound. */
+export interface BucketRange {
+  readonly lower: number;
+  readonly upper: number;
+}
+
 /**
- * The q-quantile in milliseconds, interpolated linearly inside its bucket as Prometheus' histogram_quantile does
- * (so it is exact only at bucket bounds); undefined when nothing was observed. A quantile in the +Inf bucket is
- * reported as the largest finite bound.
+ * The bucket holding the q-quantile, or undefined when nothing was observed. Reported as a range, not interpolated
+ * inside it as Prometheus' histogram_quantile does: where most requests take about a bucket bound (PostgreSQL's
+ * mutating loop, ~100 ms), the interpolation put the p99 at 245 ms while the client's own p99 was 143 ms.
  */
-export function quantileMs(buckets: Buckets, q: number): number | undefined {
+export function quantileBucket(buckets: Buckets, q: number): BucketRange | undefined {
   const bounds = [...buckets.keys()].sort((a, b) => a - b);
   const total = buckets.get(Number.POSITIVE_INFINITY) ?? 0;
   if (total <= 0) return undefined;
-  const rank = q * total;
   let lower = 0;
-  let below = 0;
   for (const le of bounds) {
-    const count = buckets.get(le) ?? 0;
-    if (count >= rank) {
-      if (le === Number.POSITIVE_INFINITY) return lower * 1000;
-      const inBucket = count - below;
-      const share = inBucket === 0 ? 1 : (rank - below) / inBucket;
-      return (lower + (le - lower) * share) * 1000;
-    }
+    if ((buckets.get(le) ?? 0) >= q * total) return { lower: lower * 1000, upper: le * 1000 };
     lower = le;
-    below = count;
   }
   return undefined;
+}
+
+/** "10–15", or "> 1000" for the +Inf bucket. */
+export function formatRange(range: BucketRange): string {
+  const ms = (x: number) => String(Number(x.toPrecision(3)));
+  return range.upper === Number.POSITIVE_INFINITY ? `> ${ms(range.lower)}` : `${ms(range.lower)}–${ms(range.upper)}`;
 }

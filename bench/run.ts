@@ -249,7 +249,9 @@ async function abRounds(
     for (let i = 0; i < ROUNDS; i++) {
       baseRuns.push(await load(base, CONNECTIONS, DURATION));
       ourRuns.push(await measuredRound(servers, ours));
-      console.error(`  round ${i + 1}: baseline ${show(baseRuns[i] as Run)}; sgplane ${show(ourRuns[i] as Run)}`);
+      console.error(
+        `  round ${i + 1}: baseline ${show(baseRuns[i] as Run)}; sgplane ${show(ourRuns[i] as MeasuredRun)}`,
+      );
     }
   } finally {
     await stop(baseline);

@@ -53,6 +53,21 @@ export interface BindingPlan {
 
 export const pairKey = (p: Pair): string => `${p.resourceId}\u0000${p.secGroupId}`;
 
+const boundPairsOf = new WeakMap<BindingWorld, ReadonlySet<string>>();
+
+/**
+ * The world's bound pairs (pairKey), built once per world: the planner, its quota check and the writer that applies
+ * the plan all look pairs up in the same read-only bindings (1,000 pairs for a rebind of 500 resources).
+ */
+export function boundPairs(world: BindingWorld): ReadonlySet<string> {
+  let bound = boundPairsOf.get(world);
+  if (bound === undefined) {
+    bound = new Set(world.bindings.map(pairKey));
+    boundPairsOf.set(world, bound);
+  }
+  return bound;
+}
+
 export const joinIds = (ids: Iterable<string>): string => [...new Set(ids)].join(",");
 
 /** 8039 naming every requested group that was not found in scope (another company's looks exactly the same). */
@@ -184,7 +199,7 @@ function checkPriorities(resourceId: string, bindings: readonly Binding[], putKe
 
 /** How many bindings each group gains from the plan, net of what it loses; only the groups that gain. */
 export function groupGains(world: BindingWorld, plan: BindingPlan): Map<string, number> {
-  const bound = new Set(world.bindings.map(pairKey));
+  const bound = boundPairs(world);
   const delta = new Map<string, number>();
   const removed = new Set<string>();
   for (const pair of plan.remove) {

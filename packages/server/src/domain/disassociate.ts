@@ -3,6 +3,7 @@ import { ApiError } from "@sgplane/spec";
 import {
   type BindingPlan,
   type BindingWorld,
+  boundPairs,
   checkKeepsOneGroup,
   joinIds,
   type Pair,
@@ -57,7 +58,7 @@ export function planDisassociate(
 
 /** Strict policy: every named pair must be bound; the batched side of the unbound pairs is named. */
 function rejectNotBound(world: BindingWorld, request: DisassociateRequest): void {
-  const bound = new Set(world.bindings.map(pairKey));
+  const bound = boundPairs(world);
   const unbound = request.resourceIds.flatMap((resourceId) =>
     request.secGroupIds.map((secGroupId) => ({ resourceId, secGroupId })).filter((pair) => !bound.has(pairKey(pair))),
   );

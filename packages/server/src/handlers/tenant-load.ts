@@ -3,6 +3,7 @@ import { ApiError } from "@sgplane/spec";
 import {
   type BindingPlan,
   type BindingWorld,
+  boundPairs,
   groupGains,
   pairKey,
   requireAllSecGroups,
@@ -99,7 +100,7 @@ export async function applyBindingPlan(tx: WriteTx, world: BindingWorld, plan: B
   if (plan.put.length === 0) return;
   // The world's bindings were read under the resources' locks: pairs not among them are new, and go in without
   // putBindings reading them again. Moves first (putBindings' order: re-inserted rows before new ones).
-  const bound = new Set(world.bindings.map(pairKey));
+  const bound = boundPairs(world);
   const moves = plan.put.filter((b) => bound.has(pairKey(b)));
   if (moves.length > 0) await tx.putBindings(moves);
   if (moves.length < plan.put.length) await tx.insertBindings(plan.put.filter((b) => !bound.has(pairKey(b))));

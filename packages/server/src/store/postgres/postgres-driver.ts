@@ -39,8 +39,9 @@ function translate(e: unknown): unknown {
 
 /**
  * FOR NO KEY UPDATE, not FOR UPDATE: it excludes every other locker and every UPDATE or DELETE of the row, but not
- * the KEY SHARE locks that foreign-key checks take (and binders take to pin their groups, `pinRowsInIdOrder`), so binding to a
- * group never waits on a writer of its rules or name. Deleting rows needs FOR UPDATE, which does wait for them.
+ * the KEY SHARE locks that foreign-key checks take (and binders take to pin their groups, `pinRowsInIdOrder`), so
+ * binding to a group never waits on a writer of its rules or name. Deleting rows needs FOR UPDATE, which does wait
+ * for them.
  * ORDER BY sits below the row locking, so rows are locked in id order; COLLATE "C" makes it byte order (JS sort).
  */
 const LOCK_KEYS: Readonly<Record<LockableTable, { key: string; type: string }>> = {
@@ -171,8 +172,8 @@ export interface PostgresOptions {
 
 /**
  * Writes: READ COMMITTED. Handlers lock the rows they will decide on (the company, then resources, then groups,
- * each set in id order; store/port.ts) before reading them, and every statement after the lock sees everything committed before it,
- * so read-decide-write runs as if alone on those rows. A conflict (deadlock, lock timeout) rolls the transaction
+ * each set in id order; store/port.ts) before reading them, and every statement after the lock sees everything
+ * committed before it, so read-decide-write runs as if alone on those rows. A conflict (deadlock, lock timeout) rolls the transaction
  * back; it runs again from the start, bounded, jittered (sql/retry.ts).
  *
  * Reads: REPEATABLE READ READ ONLY, one snapshot per callback; they never wait for writers.

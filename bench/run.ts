@@ -110,7 +110,10 @@ interface Workload {
   readonly start: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+/** The middle item by `key` (the higher of two middles). */
+const middle = <T>(xs: readonly T[], key: (x: T) => number): T | undefined =>
+  [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => middle(xs, (x) => x) ?? 0;
 const benchDir = await mkdtemp(join(tmpdir(), "sgplane-bench-"));
 const load = createLoader({ generator: GENERATOR, dir: benchDir, track });
 
@@ -188,11 +191,10 @@ async function verifyBaseline(baseline: Proc, sample: Sample): Promise<string> {
 
 let scenarioCount = 0;
 
-/** The middle range by upper bound (the higher of two middles); undefined unless every round has one. */
+/** The middle range by upper bound; undefined unless every round has one. */
 function medianRange(ranges: readonly (BucketRange | undefined)[]): BucketRange | undefined {
   const known = ranges.filter((r): r is BucketRange => r !== undefined);
-  if (known.length === 0 || known.length < ranges.length) return undefined;
-  return known.sort((a, b) => a.upper - b.upper)[Math.floor(known.length / 2)];
+  return known.length < ranges.length ? undefined : middle(known, (r) => r.upper);
 }
 
 async function scrapeBuckets(server: Proc): Promise<Buckets> {

@@ -14,17 +14,16 @@ import type { CompanyRow, ReadTx, ResourceRow, Scope, SecGroupRow, WriteTx } fro
 const sortedUnique = (ids: readonly string[]): string[] => [...new Set(ids)].sort();
 
 /**
- * Every writer takes its locks in one order, resources before groups, each set in id order, so two requests never
- * wait on each other in opposite orders (PostgreSQL deadlocks). See docs/architecture.md, "Concurrency".
+ * Every writer takes its locks in one order, resources before groups (the store puts each set in id order), so two
+ * requests never wait on each other in opposite orders (PostgreSQL deadlocks). See docs/architecture.md,
+ * "Concurrency".
  */
 export async function lockRows(
   tx: WriteTx,
   rows: { secGroupIds?: readonly string[]; resourceIds?: readonly string[] },
 ): Promise<void> {
-  const resources = sortedUnique(rows.resourceIds ?? []);
-  const groups = sortedUnique(rows.secGroupIds ?? []);
-  if (resources.length > 0) await tx.lockResources(resources);
-  if (groups.length > 0) await tx.lockSecGroups(groups);
+  if (rows.resourceIds !== undefined && rows.resourceIds.length > 0) await tx.lockResources(rows.resourceIds);
+  if (rows.secGroupIds !== undefined && rows.secGroupIds.length > 0) await tx.lockSecGroups(rows.secGroupIds);
 }
 
 export async function companyOf(tx: ReadTx, scope: Scope): Promise<CompanyRow> {

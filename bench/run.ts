@@ -454,15 +454,20 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
     await stop(server);
   },
   async mixed(engine, dir) {
+    const large = {
+      companies: 1000,
+      resourcesPerCompany: 200,
+      groupsPerCompany: 10,
+      rulesPerGroup: 2,
+      groupsPerResource: 5,
+    };
+    // The 1k world keeps every per-request shape of the 1M one (groups a company, groups a resource, rules a group:
+    // the same statements and reply sizes) and only has fewer companies and resources, so the ratio measures data
+    // volume alone. With 2 groups a resource instead of 5, the 1k world ran ~15 % faster than this one.
+    const small = { ...large, companies: 40, resourcesPerCompany: 5 };
     for (const [label, shape] of [
-      [
-        "1k bindings",
-        { companies: 250, resourcesPerCompany: 2, groupsPerCompany: 2, rulesPerGroup: 2, groupsPerResource: 2 },
-      ],
-      [
-        "1M bindings",
-        { companies: 1000, resourcesPerCompany: 200, groupsPerCompany: 10, rulesPerGroup: 2, groupsPerResource: 5 },
-      ],
+      ["1k bindings", small],
+      ["1M bindings", large],
     ] as const satisfies readonly (readonly [string, WorldShape])[]) {
       const db = await freshDb(engine, dir, `mixed${label.startsWith("1M") ? "1m" : "1k"}`);
       const seconds = await buildWorld(db, shape);

@@ -173,8 +173,8 @@ export interface PostgresOptions {
 /**
  * Writes: READ COMMITTED. Handlers lock the rows they will decide on (the company, then resources, then groups,
  * each set in id order; store/port.ts) before reading them, and every statement after the lock sees everything
- * committed before it, so read-decide-write runs as if alone on those rows. A conflict (deadlock, lock timeout) rolls the transaction
- * back; it runs again from the start, bounded, jittered (sql/retry.ts).
+ * committed before it, so read-decide-write runs as if alone on those rows. A conflict (deadlock, lock timeout)
+ * rolls the transaction back; it runs again from the start, bounded, jittered (sql/retry.ts).
  *
  * Reads: REPEATABLE READ READ ONLY, one snapshot per callback; they never wait for writers.
  */

@@ -5,6 +5,7 @@ import { accessSync, constants } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import autocannon from "autocannon";
+import { median } from "./stats.ts";
 
 export type Generator = "wrk" | "autocannon";
 
@@ -53,8 +54,6 @@ export interface LoaderOptions {
 export function splitConnections(total: number, n: number): number[] {
   return Array.from({ length: n }, (_, k) => Math.max(1, Math.floor(total / n) + (k < total % n ? 1 : 0)));
 }
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /**
  * Returns `load(streams, connections, seconds)`: one generator process per stream, all at once, `connections` split

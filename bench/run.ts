@@ -19,6 +19,7 @@ import {
   quantileBucket,
   subtract,
 } from "./server-latency.ts";
+import { median, middle } from "./stats.ts";
 import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } from "./world.ts";
 
 const { values: opts } = parseArgs({
@@ -110,10 +111,6 @@ interface Workload {
   readonly start: number;
 }
 
-/** The middle item by `key` (the higher of two middles). */
-const middle = <T>(xs: readonly T[], key: (x: T) => number): T | undefined =>
-  [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)];
-const median = (xs: number[]) => middle(xs, (x) => x) ?? 0;
 const benchDir = await mkdtemp(join(tmpdir(), "sgplane-bench-"));
 const load = createLoader({ generator: GENERATOR, dir: benchDir, track });
 

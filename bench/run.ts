@@ -8,7 +8,7 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { sign } from "@sgplane/spec";
+import { sign } from "@sgplane/catalogue";
 import { createLoader, type Generator, onPath, type Run, type Stream } from "./load.ts";
 import {
   add,

@@ -1,6 +1,6 @@
 // Benchmark worlds, generated straight into the store (not through HTTP): N companies, each with its key,
 // one VPC, resources, groups with rules, and bindings.
-import type { seed } from "@sgplane/spec";
+import type { seed } from "@sgplane/catalogue";
 import { randomIds } from "../packages/server/src/ids.ts";
 import { loadSeed } from "../packages/server/src/seed/load-seed.ts";
 import { openStore } from "../packages/server/src/store/open.ts";

@@ -1,7 +1,7 @@
 // Writes (or with --check, verifies) the docs generated from the catalogue.
 import { readFileSync, writeFileSync } from "node:fs";
+import { generatedDocs } from "../packages/catalogue/src/docs/render-docs.ts";
 import { clientDocs } from "../packages/cli/src/docs/generated-docs.ts";
-import { generatedDocs } from "../packages/spec/src/docs/render-docs.ts";
 
 const check = process.argv.includes("--check");
 let stale = 0;

@@ -9,7 +9,7 @@ import {
   type TArray,
   type TObject,
   type TSchema,
-} from "@sgplane/spec";
+} from "@sgplane/catalogue";
 import { CONNECTION_FLAGS, type ConnectionKey, GLOBAL_FLAGS } from "./global-flags.ts";
 
 export type FlagKind = "string" | "integer" | "boolean" | "string-list" | "integer-list" | "object-list" | "object";

@@ -1,5 +1,5 @@
 // Help text, every word of it derived from the catalogue: summaries, fields, their meaning and limits.
-import { errorCatalogue, limits, type TObject, type TSchema, typeName } from "@sgplane/spec";
+import { errorCatalogue, limits, type TObject, type TSchema, typeName } from "@sgplane/catalogue";
 import { type Command, commands, type FieldFlag, isList, metavar } from "./command-model.ts";
 import { CONNECTION_FLAGS, EXIT, GLOBAL_FLAGS, type GlobalFlag, OPTION_FLAGS } from "./global-flags.ts";
 

@@ -1,7 +1,7 @@
 // Parses a subcommand's argv (node:util parseArgs) into the action's typed input and the global settings.
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { TObject } from "@sgplane/catalogue";
 import type { Encoding } from "@sgplane/sdk";
-import type { TObject } from "@sgplane/spec";
 import { type Command, type FieldFlag, isList } from "./command-model.ts";
 import { CONNECTION_FLAGS, type ConnectionKey, GLOBAL_FLAGS } from "./global-flags.ts";
 import { parseInteger, parseObjectItem, parseScalar, UsageError } from "./parse-values.ts";

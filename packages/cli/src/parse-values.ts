@@ -1,5 +1,5 @@
 // Turns flag text into typed values by the field's schema: integers, booleans, enums, K=V objects, JSON.
-import { enumValues, schemaKind, type TObject, type TSchema } from "@sgplane/spec";
+import { enumValues, schemaKind, type TObject, type TSchema } from "@sgplane/catalogue";
 
 /** A mistake on the command line: reported with the usage hint and exit code 2. */
 export class UsageError extends Error {

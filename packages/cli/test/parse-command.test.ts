@@ -1,7 +1,7 @@
 // Flag parsing: names and kinds derived from the catalogue, value coercion, object lists, required fields, `call`.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { actionNames, catalogue } from "@sgplane/spec";
+import { actionNames, catalogue } from "@sgplane/catalogue";
 import { type Command, commands, findCommand, kebab, suggest } from "../src/command-model.ts";
 import { completeInput, parseActionArgs, parseCallArgs } from "../src/parse-command.ts";
 import { UsageError } from "../src/parse-values.ts";

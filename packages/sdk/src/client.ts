@@ -1,5 +1,5 @@
 // A signing client for the UCloud API: flatten, sign, POST, parse the envelope, raise typed errors, retry what is safe.
-import { type Flat, findAction, flatten, type ParamValue, sign } from "@sgplane/spec";
+import { type Flat, findAction, flatten, type ParamValue, sign } from "@sgplane/catalogue";
 import { RetCodeError, TransportError, type TransportErrorKind } from "./errors.ts";
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from "./retry.ts";
 

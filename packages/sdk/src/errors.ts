@@ -1,5 +1,5 @@
 // Typed failures of a call: the server answered RetCode ≠ 0, or no usable answer arrived.
-import { errorCatalogue } from "@sgplane/spec";
+import { errorCatalogue } from "@sgplane/catalogue";
 
 /** RetCodes the catalogue marks transient (150 service unavailable, 153 throttled); every other code is deterministic. */
 export const RETRYABLE_RETCODES: ReadonlySet<number> = new Set(

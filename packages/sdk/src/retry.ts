@@ -1,5 +1,5 @@
 // The retry policy: only transient failures, only for actions a retry cannot duplicate, with capped backoff and jitter.
-import { findAction } from "@sgplane/spec";
+import { findAction } from "@sgplane/catalogue";
 import { SgplaneError, TransportError } from "./errors.ts";
 
 export interface RetryOptions {

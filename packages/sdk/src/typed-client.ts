@@ -1,5 +1,5 @@
 // The typed SDK: one camelCase method per catalogue action, its types and its methods both derived from the catalogue.
-import { type ActionInput, type ActionName, type ActionOutput, actionNames } from "@sgplane/spec";
+import { type ActionInput, type ActionName, type ActionOutput, actionNames } from "@sgplane/catalogue";
 import { type CallOptions, Client, type ClientOptions } from "./client.ts";
 
 export interface ResponseMetadata {

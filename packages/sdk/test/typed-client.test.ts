@@ -1,8 +1,8 @@
 // The typed SDK: one method per catalogue action, wire encoding, and compile-time checks that `tsc` enforces.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { type ActionName, actionNames, catalogue, sign } from "@sgplane/catalogue";
 import { type ActionMethods, createClient, type Encoding, methodName, SgplaneClient } from "@sgplane/sdk";
-import { type ActionName, actionNames, catalogue, sign } from "@sgplane/spec";
 import { type FakeGateway, startFakeGateway } from "./fake-gateway.ts";
 
 let gateway: FakeGateway;

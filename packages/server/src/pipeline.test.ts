@@ -1,7 +1,7 @@
 // The pipeline's order and its handling of unexpected failures (150, no internals leaked).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { sign } from "@sgplane/spec";
+import { sign } from "@sgplane/catalogue";
 import { PrincipalCache } from "./auth/principal-cache.ts";
 import type { HandlerTable } from "./handlers/context.ts";
 import { randomIds, systemClock } from "./ids.ts";

@@ -1,5 +1,5 @@
 // The request path as one ordered list (design.md): decode → authenticate → route → authorize → validate → handle → encode.
-import { type ActionName, ApiError, findAction } from "@sgplane/spec";
+import { type ActionName, ApiError, findAction } from "@sgplane/catalogue";
 import { authenticate } from "./auth/authenticate.ts";
 import { authorize } from "./auth/authorize.ts";
 import type { PrincipalCache } from "./auth/principal-cache.ts";

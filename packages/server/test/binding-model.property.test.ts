@@ -2,7 +2,7 @@
 // SQLite) agree step by step with an independent reference model, and the binding invariants always hold.
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { flatten, type ParamValue, sign } from "@sgplane/spec";
+import { flatten, type ParamValue, sign } from "@sgplane/catalogue";
 import fc from "fast-check";
 import { PrincipalCache } from "../src/auth/principal-cache.ts";
 import { handlerTable } from "../src/handlers/table.ts";

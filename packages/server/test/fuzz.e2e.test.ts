@@ -1,7 +1,7 @@
 // 500 random malformed requests over HTTP: each gets a well-formed envelope with a non-zero RetCode; the server lives on.
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { catalogue, sign } from "@sgplane/spec";
+import { catalogue, sign } from "@sgplane/catalogue";
 import fc from "fast-check";
 import { DEMO, EXAMPLE_SEED, postRaw, type ServerProcess, startServer } from "./harness.ts";
 

@@ -1,8 +1,8 @@
 // Gateway codes of §2.4 over real signed HTTP (form, flat JSON, nested JSON, Go-style ?Action=), and the envelope.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { sign } from "@sgplane/catalogue";
 import type { Encoding } from "@sgplane/sdk";
-import { sign } from "@sgplane/spec";
 import { DEMO, EXAMPLE_SEED, OPERATOR, postRaw, type ServerProcess, startServer } from "./harness.ts";
 
 let server: ServerProcess;

@@ -1,6 +1,6 @@
 // Generators of hostile requests for the input fuzz suites: junk parameters per catalogue action, signed so they reach
 // decoding, plus targeted attacks (huge values, long lists, deep JSON, bad UTF-8, duplicate and prototype keys).
-import { type ActionName, actionNames, catalogue, sign } from "@sgplane/spec";
+import { type ActionName, actionNames, catalogue, sign } from "@sgplane/catalogue";
 import type { TSchema } from "@sinclair/typebox";
 import fc from "fast-check";
 import { parseRequest } from "../src/protocol/parse-request.ts";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { findAction } from "@sgplane/spec";
+import { findAction } from "@sgplane/catalogue";
 import fc from "fast-check";
 import { PrincipalCache } from "../src/auth/principal-cache.ts";
 import { handlerTable } from "../src/handlers/table.ts";

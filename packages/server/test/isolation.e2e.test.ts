@@ -4,7 +4,7 @@
 // reach admin actions, and operator keys reach nothing else.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type ActionName, actionNames, type Catalogue, catalogue, ID_PATTERN } from "@sgplane/spec";
+import { type ActionName, actionNames, type Catalogue, catalogue, ID_PATTERN } from "@sgplane/catalogue";
 import { type ServerProcess, startServer } from "./harness.ts";
 import {
   A1,

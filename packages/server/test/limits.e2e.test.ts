@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { sign } from "@sgplane/spec";
+import { sign } from "@sgplane/catalogue";
 import { postRaw, runToExit, type ServerProcess, startServer } from "./harness.ts";
 import { KEYS, MAIN, WORLD } from "./isolation-world.ts";
 

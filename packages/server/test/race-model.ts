@@ -1,6 +1,6 @@
 // The race test's oracle: a model of the bindings world, and a checker that explains a committed write log as a
 // serial history of the requests that succeeded (the "no lost update" proof of race.e2e.test.ts; see its header).
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { planAssociate, planUpdateAssociation } from "../src/domain/associate.ts";
 import type { Binding, BindingPlan, BindingWorld, PriorityEntry } from "../src/domain/binding-model.ts";
 import { planDisassociate } from "../src/domain/disassociate.ts";

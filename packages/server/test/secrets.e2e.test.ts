@@ -2,7 +2,7 @@
 // state, failing and succeeding), and in no answer except AdminCreateKey's and AdminExportState's to an operator.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { actionNames, catalogue } from "@sgplane/spec";
+import { actionNames, catalogue } from "@sgplane/catalogue";
 import { OPERATOR, type ServerProcess, startServer } from "./harness.ts";
 import { A1, CO_A, KEYS, MAIN, WORLD } from "./isolation-world.ts";
 

@@ -2,7 +2,7 @@
 import { renderSdkDocs } from "@sgplane/sdk/docs";
 import { renderCliDocs } from "./render-cli-docs.ts";
 
-// The spec package cannot list these itself: it may not import the SDK or the CLI.
+// The catalogue package cannot list these itself: it may not import the SDK or the CLI.
 export const clientDocs: Readonly<Record<string, () => string>> = {
   "docs/sdk.md": renderSdkDocs,
   "docs/cli.md": renderCliDocs,

@@ -9,7 +9,7 @@ import {
   type TArray,
   type TObject,
   type TSchema,
-} from "@sgplane/spec";
+} from "@sgplane/catalogue";
 import { DEFAULT_TIMEOUT_MS } from "../client.ts";
 import { RETRYABLE_RETCODES, RETRYABLE_STATUSES } from "../errors.ts";
 import { DEFAULT_RETRY } from "../retry.ts";

@@ -1,5 +1,5 @@
 // Who is calling (§1.8 steps 3–5): Signature present, PublicKey known, SecurityToken known, signature matches.
-import { ApiError, sign, signatureMatches } from "@sgplane/spec";
+import { ApiError, sign, signatureMatches } from "@sgplane/catalogue";
 import type { ParamBag } from "../protocol/parse-request.ts";
 import { bagText } from "../protocol/parse-request.ts";
 import type { Principal } from "./principal-cache.ts";

@@ -1,5 +1,5 @@
 // Where the caller may act (§1.8 step 7): operator vs tenant actions, Region, ProjectId, sub-account grants.
-import { type ActionSpec, ApiError } from "@sgplane/spec";
+import { type ActionSpec, ApiError } from "@sgplane/catalogue";
 import type { ParamBag } from "../protocol/parse-request.ts";
 import { bagText } from "../protocol/parse-request.ts";
 import type { Scope } from "../store/port.ts";

@@ -1,6 +1,6 @@
 // Test helper: assert that code raises a given catalogue error (sync or async), optionally checking its Message.
 import assert from "node:assert/strict";
-import { ApiError, type ErrorName } from "@sgplane/spec";
+import { ApiError, type ErrorName } from "@sgplane/catalogue";
 
 function check(error: unknown, name: ErrorName, messageParts: readonly string[]): true {
   assert.ok(error instanceof ApiError, `expected ApiError ${name}, got ${String(error)}`);

@@ -1,5 +1,5 @@
 // Binding plans for AssociateSecGroup (§3.9), AssociateSecGroupDynamic (§3.10) and UpdateSecGroupAssociation (§3.11).
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import {
   type Binding,
   type BindingPlan,

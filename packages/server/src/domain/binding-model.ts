@@ -1,5 +1,5 @@
 // The binding world a planner sees, the plan it returns, and the checks every binding change shares.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 
 export interface GroupRef {
   readonly secGroupId: string;

@@ -1,7 +1,7 @@
 // Property tests: the binding planners against a deliberately naive reference model of the same rules.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import fc from "fast-check";
 import { planAssociate, planAssociateDynamic } from "./associate.ts";
 import { applyPlan, type Binding, type BindingPlan, type BindingWorld, type PriorityEntry } from "./binding-model.ts";

@@ -1,5 +1,5 @@
 // The DisassociateSecGroup algorithm of §3.12: batch shape, unknown ids, what to unbind, the keep-one-group rule.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import {
   type BindingPlan,
   type BindingWorld,

@@ -1,5 +1,5 @@
 // Shape checks shared by several actions, run before anything is loaded (§1.8 step 8).
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 
 /** A required list that decoded to nothing (absent, or only empty elements) is a missing parameter (220). */
 export function requireNonEmpty(list: readonly unknown[] | undefined, name: string): void {

@@ -1,6 +1,6 @@
 // Rule field format of secgroup-api.md §3.1: DstPort, IPRange and defaults, checked per rule of a request.
 import { isIP } from "node:net";
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 
 export type Direction = "Ingress" | "Egress";
 export type Protocol = "TCP" | "UDP" | "ICMP" | "ICMPv6" | "ALL";

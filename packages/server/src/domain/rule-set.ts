@@ -1,5 +1,5 @@
 // Checks on the final rule set of one group (unique priority per direction, per-direction quota) and rule order.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import type { Direction } from "./rule-format.ts";
 
 interface RankedRule {

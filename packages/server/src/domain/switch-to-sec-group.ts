@@ -1,5 +1,5 @@
 // SwitchToSecGroup (§3.15): reading its loosely typed group lists, and planning the bindings it makes.
-import { ApiError, ID_PATTERN } from "@sgplane/spec";
+import { ApiError, ID_PATTERN } from "@sgplane/catalogue";
 import {
   type BindingPlan,
   type BindingWorld,

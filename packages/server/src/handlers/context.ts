@@ -1,5 +1,5 @@
 // What a handler receives besides its typed input, and the mapped type that makes a missing handler a compile error.
-import type { ActionInput, ActionName, ActionOutput, Catalogue } from "@sgplane/spec";
+import type { ActionInput, ActionName, ActionOutput, Catalogue } from "@sgplane/catalogue";
 import type { KeyRecord, Scope, Store } from "../store/port.ts";
 
 export interface Clock {

@@ -1,5 +1,5 @@
 // CopySecGroup (§3.16): copy a group and its rules into a VPC of another region/project of the same company.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { compareRules } from "../domain/rule-set.ts";
 import type { ReadTx } from "../store/port.ts";
 import type { Handler, TenantContext } from "./context.ts";

@@ -1,5 +1,5 @@
 // CreateSecGroup (§3.2): a new group in a VPC of the caller's scope, optionally with the web template's rules.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { checkRuleSet } from "../domain/rule-set.ts";
 import { secGroupType, templateRules } from "../domain/sec-group-template.ts";
 import type { Handler } from "./context.ts";

@@ -1,5 +1,5 @@
 // DeleteSecGroup (§3.3): all listed groups or none; a group still bound to any resource is refused (58207).
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { joinIds } from "../domain/binding-model.ts";
 import { requireNonEmpty } from "../domain/request-shape.ts";
 import type { Handler } from "./context.ts";

@@ -1,5 +1,5 @@
 // DescribeResourceSecGroup (§3.14): resources with their bound groups and per-NIC details, by ids or paged.
-import type { models } from "@sgplane/spec";
+import type { models } from "@sgplane/catalogue";
 import { pageOf } from "../domain/paging.ts";
 import type { BindingRow, ReadTx, ResourceRow, Scope, SecGroupRow } from "../store/port.ts";
 import type { Handler } from "./context.ts";

@@ -1,5 +1,5 @@
 // DescribeSecGroupResource (§3.13): the resources bound to one group (or to every group in scope), paged.
-import type { models } from "@sgplane/spec";
+import type { models } from "@sgplane/catalogue";
 import { pageOf } from "../domain/paging.ts";
 import type { BindingRow, ResourceRow } from "../store/port.ts";
 import type { Handler } from "./context.ts";

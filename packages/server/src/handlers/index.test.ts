@@ -1,7 +1,7 @@
 // The tenant handler table holds exactly the catalogue's tenant actions.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { catalogue } from "@sgplane/spec";
+import { catalogue } from "@sgplane/catalogue";
 import { tenantHandlers } from "./index.ts";
 
 it("tenantHandlers has one handler per tenant action of the catalogue, and nothing else", () => {

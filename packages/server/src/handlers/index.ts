@@ -1,5 +1,5 @@
 // The tenant handlers: one per UCloud security-group action (the lead merges them with the admin handlers).
-import type { TenantActionName } from "@sgplane/spec";
+import type { TenantActionName } from "@sgplane/catalogue";
 import { associateSecGroup } from "./associate-sec-group.ts";
 import { associateSecGroupDynamic } from "./associate-sec-group-dynamic.ts";
 import type { Handler } from "./context.ts";

@@ -1,5 +1,5 @@
 // Store rows → the response models of §3.17, with exact JSON types (ints as numbers, lists always present).
-import type { models } from "@sgplane/spec";
+import type { models } from "@sgplane/catalogue";
 import { compareRules } from "../domain/rule-set.ts";
 import { withRememberedJson } from "../protocol/encode-envelope.ts";
 import type { RuleRow, SecGroupRow, SecGroupWithRules } from "../store/port.ts";

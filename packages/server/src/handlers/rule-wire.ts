@@ -1,5 +1,5 @@
 // Rules between the wire (Rule.N.* fields) and the domain: request → RuleRequest, settled rule → store row.
-import type { models } from "@sgplane/spec";
+import type { models } from "@sgplane/catalogue";
 import type { RuleRequest, RuleSpec } from "../domain/rule-format.ts";
 import type { RuleRow } from "../store/port.ts";
 

@@ -1,7 +1,7 @@
 // Handler tests of CreateSecGroupRule, UpdateSecGroupRule and DeleteSecGroupRule.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import type { models } from "@sgplane/spec";
+import type { models } from "@sgplane/catalogue";
 import { rejectsApiError } from "../domain/assert-api-error.ts";
 import { createSecGroupRule } from "./create-sec-group-rule.ts";
 import { deleteSecGroupRule } from "./delete-sec-group-rule.ts";

@@ -1,5 +1,5 @@
 // Loading shared by the tenant handlers: locks in one global order, rows in scope or 8039, the binding world.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import {
   type BindingPlan,
   type BindingWorld,

@@ -1,5 +1,5 @@
 // Test helper: a real in-memory store with a small two-company world, and a TenantContext acting in company 101.
-import type { seed } from "@sgplane/spec";
+import type { seed } from "@sgplane/catalogue";
 import { openStore } from "../store/open.ts";
 import type { BindingRow, ResourceRow, RuleRow, Scope, SecGroupRow, Store } from "../store/port.ts";
 import type { TenantContext } from "./context.ts";

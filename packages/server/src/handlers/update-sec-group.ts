@@ -1,5 +1,5 @@
 // UpdateSecGroup (§3.4): new Name / Remark / Tag for one or more groups; empty fields stay unchanged.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { requireNonEmpty } from "../domain/request-shape.ts";
 import type { Handler } from "./context.ts";
 import { lockRows, requireSecGroups } from "./tenant-load.ts";

@@ -1,7 +1,7 @@
 // The only module that knows HTTP: API on POST/GET of any path, /healthz, /metrics, body limit, timeouts.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import type { Logger } from "pino";
 import { type ApiOutcome, handleApiRequest, type PipelineDeps } from "../pipeline.ts";
 import { encodeEnvelope } from "../protocol/encode-envelope.ts";

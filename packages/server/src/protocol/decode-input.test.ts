@@ -1,7 +1,7 @@
 // Typed access to the parameter bag: every accepted form of §1.3, and the 220/230 errors naming the parameter.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ApiError, catalogue } from "@sgplane/spec";
+import { ApiError, catalogue } from "@sgplane/catalogue";
 import { decodeInput } from "./decode-input.ts";
 import { type ParamBag, parseRequest } from "./parse-request.ts";
 

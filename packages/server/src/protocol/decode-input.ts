@@ -1,6 +1,6 @@
 // Schema-driven typed access to the parameter bag (§1.3): Key.N / Key.N.Field / native JSON / JSON-array strings.
 
-import { ApiError, enumValues, type ParamValue } from "@sgplane/spec";
+import { ApiError, enumValues, type ParamValue } from "@sgplane/catalogue";
 import { Kind, type TArray, type TObject, type TSchema } from "@sinclair/typebox";
 import type { ParamBag } from "./parse-request.ts";
 

@@ -1,5 +1,5 @@
 // The response envelope (§1.6): {Action: "<X>Response", RetCode, Message?, ...output}; failures are HTTP 200 too.
-import { ApiError, errorCatalogue } from "@sgplane/spec";
+import { ApiError, errorCatalogue } from "@sgplane/catalogue";
 
 export type Envelope = { Action: string; RetCode: number; Message?: string } & Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // Global input limits: parameter count, list length (however the list is sent), value length; documents exempt.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { countFormParams, type InputLimits } from "./limits.ts";
 import { parseRequest } from "./parse-request.ts";
 

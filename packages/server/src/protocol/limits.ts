@@ -1,5 +1,5 @@
 // Global input limits, checked while the bag is built and before authentication: parameter count, list length, value length.
-import { ApiError, actionNames, catalogue, type ParamValue } from "@sgplane/spec";
+import { ApiError, actionNames, catalogue, type ParamValue } from "@sgplane/catalogue";
 
 export interface InputLimits {
   /** Most parameters in one request: form/query pairs, or top-level JSON keys (plus query pairs). */

@@ -1,5 +1,5 @@
 // Turns query string + body into one parameter bag (secgroup-api.md §1.3): form, JSON, or query; body wins on a clash.
-import { ApiError, type ParamValue } from "@sgplane/spec";
+import { ApiError, type ParamValue } from "@sgplane/catalogue";
 import { checkInputLimits, countFormParams, DEFAULT_INPUT_LIMITS, type InputLimits, tooManyParams } from "./limits.ts";
 
 /** Parameter name → value, exactly as received (the signature is computed over this). Null prototype. */

@@ -1,5 +1,5 @@
 // Reads the state back in the seed format (AdminExportState), so export → import round-trips.
-import type { seed } from "@sgplane/spec";
+import type { seed } from "@sgplane/catalogue";
 import type { ReadTx } from "../store/port.ts";
 
 export async function exportState(tx: ReadTx, onlyCompanyId?: number): Promise<seed.SeedFile> {

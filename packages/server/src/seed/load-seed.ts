@@ -1,5 +1,5 @@
 // Applies a validated seed/state to the store as an idempotent upsert, inside the caller's one transaction.
-import type { seed } from "@sgplane/spec";
+import type { seed } from "@sgplane/catalogue";
 import { normalizeRule } from "../domain/rule-format.ts";
 import type { IdSource } from "../handlers/context.ts";
 import type { ResourceRow, RuleRow, SecGroupRow, WriteTx } from "../store/port.ts";

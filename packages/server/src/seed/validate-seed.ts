@@ -1,6 +1,6 @@
 // Seed / state validation: the schema first, then cross-references and binding rules, each error naming its path.
 
-import { DEFAULT_REGIONS, seed } from "@sgplane/spec";
+import { DEFAULT_REGIONS, seed } from "@sgplane/catalogue";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { ruleFieldProblem } from "../domain/rule-format.ts";
 

@@ -1,5 +1,5 @@
 // The Store port: everything the handlers and the seed loader may ask of persistent state, engine-neutral.
-import type { seed } from "@sgplane/spec";
+import type { seed } from "@sgplane/catalogue";
 
 /** Where a tenant request acts: one company, one project, one region. */
 export interface Scope {

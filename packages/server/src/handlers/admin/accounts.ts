@@ -1,5 +1,5 @@
 // Admin actions for the account world: companies, projects, users with keys, quotas and policies.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import type { WriteTx } from "../../store/port.ts";
 import type { Handler } from "../context.ts";
 

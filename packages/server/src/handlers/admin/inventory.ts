@@ -1,5 +1,5 @@
 // Admin actions for the inventory other services own: VPCs and resources (hosts, NICs, ...).
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { resourceRow } from "../../seed/load-seed.ts";
 import type { Handler } from "../context.ts";
 import { lockRows } from "../tenant-load.ts";

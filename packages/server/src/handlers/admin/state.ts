@@ -1,5 +1,5 @@
 // Admin actions on the whole state: export, import (the seed format), reset.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { exportState } from "../../seed/export-state.ts";
 import { loadSeed } from "../../seed/load-seed.ts";
 import { SeedError, validateSeed } from "../../seed/validate-seed.ts";

@@ -1,7 +1,7 @@
 // Contract: racing writers that lock what they decide on run one after the other; a lost race is re-run, bounded.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { StoreError } from "../errors.ts";
 import type { WriteTx } from "../port.ts";
 import { type ContractContext, tick } from "./context.ts";

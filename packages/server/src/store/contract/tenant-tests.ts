@@ -1,7 +1,7 @@
 // Contract: regions, keys, companies, projects, users and VPCs.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { DEFAULT_REGIONS } from "@sgplane/spec";
+import { DEFAULT_REGIONS } from "@sgplane/catalogue";
 import { type ContractContext, rejectsWith } from "./context.ts";
 import { A, A_SH, B } from "./world.ts";
 

@@ -1,5 +1,5 @@
 // ReadTx over plain SQL: every scoped query filters on company, project and region in SQL, never in code.
-import { DEFAULT_REGIONS, type seed } from "@sgplane/spec";
+import { DEFAULT_REGIONS, type seed } from "@sgplane/catalogue";
 import type {
   BindingRow,
   CompanyRow,

@@ -1,7 +1,7 @@
 // Re-running a write that lost a race: bounded, jittered, only for conflicts, then TransactionConflict (RetCode 150).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { StoreError } from "../errors.ts";
 import { retryOnConflict } from "./retry.ts";
 

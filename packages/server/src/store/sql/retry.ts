@@ -1,5 +1,5 @@
 // Bounded, jittered re-runs of a whole write transaction that lost to a concurrent one; then RetCode 150.
-import { ApiError } from "@sgplane/spec";
+import { ApiError } from "@sgplane/catalogue";
 import { isStoreError } from "../errors.ts";
 
 export interface RetryPolicy {

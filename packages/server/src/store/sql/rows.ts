@@ -1,5 +1,5 @@
 // Row mapping: the one place where snake_case columns become the port's camelCase rows, and back.
-import { DIRECTIONS, IP_VERSIONS, NOT_BOUND_POLICIES, RULE_ACTIONS, SECURITY_MODES } from "@sgplane/spec";
+import { DIRECTIONS, IP_VERSIONS, NOT_BOUND_POLICIES, RULE_ACTIONS, SECURITY_MODES } from "@sgplane/catalogue";
 import type { BindingRow, CompanyRow, ResourceRow, RuleRow, SecGroupRow, VpcRow } from "../port.ts";
 import type { SqlValue } from "./driver.ts";
 import type { ParamType } from "./multi-row.ts";

@@ -1,5 +1,5 @@
 // WriteTx over plain SQL: each method is a few parameterised statements; constraints, not code, guard legality.
-import type { seed } from "@sgplane/spec";
+import type { seed } from "@sgplane/catalogue";
 import { StoreError } from "../errors.ts";
 import type {
   BindingRow,

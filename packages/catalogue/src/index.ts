@@ -1,4 +1,4 @@
-// Public surface of @sgplane/spec: the catalogue, the RetCode catalogue and the wire rules.
+// Public surface of @sgplane/catalogue: the catalogue, the RetCode catalogue and the wire rules.
 export * from "./action-spec.ts";
 export * from "./catalogue.ts";
 export * from "./errors.ts";

@@ -2,11 +2,16 @@
 import { type Static, type TObject, type TProperties, type TSchema, Type } from "@sinclair/typebox";
 import type { ErrorName } from "./errors.ts";
 
+export type ActionScope = "tenant" | "operator" | "account";
+
 export interface ActionSpec<N extends string = string, I extends TSchema = TObject, O extends TSchema = TObject> {
   readonly name: N;
   readonly summary: string;
-  /** tenant: a company key in (Region, ProjectId) scope; operator: an operator key, no tenant scope. */
-  readonly scope: "tenant" | "operator";
+  /**
+   * tenant: a company key in (Region, ProjectId) scope; operator: an operator key, no tenant scope; account: any
+   * key, seeing what it may see across its whole account (Region and ProjectId optional, as filters).
+   */
+  readonly scope: ActionScope;
   readonly mutates: boolean;
   /** Safe for a client to retry automatically (false for creates: a retry could create twice). */
   readonly retrySafe: boolean;
@@ -24,7 +29,7 @@ export function defineAction<
   const N extends string,
   IP extends TProperties,
   OP extends TProperties,
-  const S extends "tenant" | "operator" = "tenant",
+  const S extends ActionScope = "tenant",
 >(spec: {
   name: N;
   summary: string;
@@ -44,6 +49,18 @@ export function defineAction<
     input: Type.Object(spec.input),
     output: Type.Object(spec.output),
   };
+}
+
+/** Who may call an action and where, in one phrase (docs, help). */
+export function scopeDescription(spec: Pick<ActionSpec, "scope">): string {
+  switch (spec.scope) {
+    case "operator":
+      return "operator key only";
+    case "account":
+      return "any key, across what it may see (Region, ProjectId: optional filters)";
+    default:
+      return "company key, in Region/ProjectId";
+  }
 }
 
 export type InputOfSpec<S extends ActionSpec> = Static<S["input"]>;

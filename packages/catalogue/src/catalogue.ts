@@ -1,8 +1,10 @@
 // The action catalogue: every action sgplane serves, by wire name.
 import type { ActionSpec, InputOfSpec, OutputOfSpec } from "./action-spec.ts";
 import * as adminActions from "./actions/admin.ts";
+import * as auditActions from "./actions/audit.ts";
 import * as bindingActions from "./actions/bindings.ts";
 import * as describeBindingActions from "./actions/describe-bindings.ts";
+import * as feedActions from "./actions/feed.ts";
 import * as ruleActions from "./actions/rules.ts";
 import * as secGroupActions from "./actions/secgroups.ts";
 
@@ -11,6 +13,8 @@ export const catalogue = {
   ...ruleActions,
   ...bindingActions,
   ...describeBindingActions,
+  ...feedActions,
+  ...auditActions,
   ...adminActions,
 } as const;
 

@@ -155,6 +155,24 @@ export const errorCatalogue = {
     "Admin: deregistering a bound resource needs Force.",
     "proposed",
   ),
+  FeedCursorExpired: err(
+    58301,
+    "Cursor [{cursor}] expired: the feed no longer holds events up to position {floor}; take a new snapshot (DescribeFeedSnapshot) and follow from its Cursor",
+    "The position is older than the feed's retention window (Kubernetes' 410 Gone): re-list, then follow.",
+    "proposed",
+  ),
+  FeedDisabled: err(
+    58302,
+    "The change feed is turned off on this server (--feed off)",
+    "The server records no change events.",
+    "proposed",
+  ),
+  AuditDisabled: err(
+    58303,
+    "The audit trail is turned off on this server (--audit off)",
+    "The server records no audit trail.",
+    "proposed",
+  ),
   SeedInvalid: err(230, "Params [{name}] not available: {reason}", "Admin: an imported state is invalid.", "proposed"),
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -2,6 +2,8 @@
 export * from "./action-spec.ts";
 export * from "./catalogue.ts";
 export * from "./errors.ts";
+export * from "./feed.ts";
+export * as feedModels from "./feed-models.ts";
 export * from "./fields.ts";
 export * from "./flatten.ts";
 export * as models from "./models.ts";

@@ -1,5 +1,13 @@
 // Help text, every word of it derived from the catalogue: summaries, fields, their meaning and limits.
-import { errorCatalogue, limits, type TObject, type TSchema, typeName } from "@sgplane/catalogue";
+import {
+  type ActionScope,
+  errorCatalogue,
+  limits,
+  scopeDescription,
+  type TObject,
+  type TSchema,
+  typeName,
+} from "@sgplane/catalogue";
 import { type Command, commands, type FieldFlag, isList, metavar } from "./command-model.ts";
 import { CONNECTION_FLAGS, EXIT, GLOBAL_FLAGS, type GlobalFlag, OPTION_FLAGS } from "./global-flags.ts";
 
@@ -69,7 +77,7 @@ function scopeLine(command: Command): string {
   const s = command.spec;
   return [
     command.action,
-    s.scope === "operator" ? "operator key" : "company key, in Region/ProjectId",
+    scopeDescription(s),
     s.mutates ? "mutating" : "read-only",
     s.retrySafe ? "retried on transient failures" : "never retried automatically (a retry could create twice)",
     s.requiresProjectId ? "--project-id required" : "",
@@ -119,7 +127,7 @@ function globalFlagLines(flags: Readonly<Record<string, GlobalFlag>>): string[] 
 }
 
 export function topHelp(): string {
-  const list = (scope: "tenant" | "operator") =>
+  const list = (scope: ActionScope) =>
     commands
       .filter((c) => c.spec.scope === scope)
       .flatMap((c) =>
@@ -131,6 +139,9 @@ A CLI for UCloud's VPC security-group API: sgplane, or UCloud itself with --base
 
 Security-group commands (company key):
 ${list("tenant").join("\n")}
+
+Change feed and audit trail (any key, across what it may see):
+${list("account").join("\n")}
 
 Operator commands (operator key):
 ${list("operator").join("\n")}

@@ -1,10 +1,14 @@
 // Builds a running sgplane from a config: store (migrated), seed, operator keys, HTTP server; and stops it.
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { type Logger, pino } from "pino";
+import { AuditRecorder } from "./audit/audit-recorder.ts";
 import { PrincipalCache } from "./auth/principal-cache.ts";
 import { TokenBuckets } from "./auth/rate-limit.ts";
 import type { ServeConfig } from "./config.ts";
+import { FeedHub } from "./feed/hub.ts";
+import { startRetention } from "./feed/retention.ts";
 import { handlerTable } from "./handlers/table.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createHttpServer, DEFAULT_LIMITS } from "./http/server.ts";
@@ -52,20 +56,39 @@ export async function startApp(
   const seedFile = config.seed === undefined ? undefined : await readSeed(config.seed);
   let store: Store;
   try {
-    store = await openStore(config.db);
+    store = await openStore(config.db, { feed: config.feed });
   } catch (error) {
     // Unreachable database, bad URL option, failed migration: one line naming the flag, not a stack trace.
     throw new StartupError(`--db: ${(error as Error).message}`);
   }
+  let feed: FeedHub | undefined;
   try {
-    await store.write(async (tx) => {
-      if (seedFile !== undefined) await loadSeed(tx, seedFile, randomIds, systemClock.nowSeconds());
-      for (const k of config.operatorKeys) await tx.upsertOperatorKey(k.publicKey, k.privateKey);
-    });
+    // Not an API call: its feed events name the action "Startup", and it has no audit record.
+    await store.write(
+      async (tx) => {
+        if (seedFile !== undefined) await loadSeed(tx, seedFile, randomIds, systemClock.nowSeconds());
+        for (const k of config.operatorKeys) await tx.upsertOperatorKey(k.publicKey, k.privateKey);
+      },
+      { requestId: randomUUID(), action: "Startup" },
+    );
+    if (config.feed) {
+      feed = await FeedHub.start(store, { onError: (err) => logger.error({ err }, "feed: reading new events failed") });
+    }
   } catch (error) {
     await store.close();
     throw error;
   }
+  const recorder = config.audit
+    ? new AuditRecorder(store, {
+        onError: (err, dropped) => logger.error({ err, dropped }, "audit: writing a batch of records failed"),
+      })
+    : undefined;
+  const stopRetention = startRetention(store, {
+    feedMs: config.feedRetentionMs,
+    auditMs: config.auditRetentionMs,
+    onError: (err) => logger.error({ err }, "retention: pruning failed"),
+  });
+  const streams = { open: 0 };
   const server = createHttpServer({
     store,
     principals: new PrincipalCache(store),
@@ -73,7 +96,15 @@ export async function startApp(
     clock: systemClock,
     ids: randomIds,
     logger,
-    metrics: createMetrics(),
+    metrics: createMetrics({
+      feedHead: () => feed?.head ?? 0,
+      feedStreams: () => streams.open,
+      auditDropped: () => recorder?.dropped ?? 0,
+    }),
+    ...(feed !== undefined && { feed }),
+    audit: { recorder, reads: config.auditReads },
+    streams,
+    onUnexpected: (err, requestId) => logger.error({ err, requestId }, "unexpected failure"),
     limits: {
       ...DEFAULT_LIMITS,
       bodyLimitBytes: config.bodyLimitBytes,
@@ -95,10 +126,14 @@ export async function startApp(
     store,
     logger,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Long-polls answer and streams end, so their connections go idle and close.
+      await feed?.close();
+      server.closeIdleConnections();
+      await closed;
+      // A clean stop loses no audit record: what is queued is written before the store closes.
+      await recorder?.flush();
+      await stopRetention();
       await store.close();
     },
   };

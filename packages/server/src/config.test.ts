@@ -21,7 +21,25 @@ describe("parseServeConfig", () => {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 5000,
+      feed: true,
+      feedRetentionMs: 7 * 86_400_000,
+      audit: true,
+      auditReads: true,
+      auditRetentionMs: 90 * 86_400_000,
     });
+  });
+  it("feed and audit switches and retention windows; bad values are named", () => {
+    const c = parseServeConfig(["--feed", "off", "--audit-reads", "off", "--feed-retention", "90s"], {
+      SGPLANE_AUDIT_RETENTION: "12h",
+    });
+    assert.ok(c !== "help");
+    assert.deepEqual(
+      [c.feed, c.audit, c.auditReads, c.feedRetentionMs, c.auditRetentionMs],
+      [false, true, false, 90_000, 43_200_000],
+    );
+    assert.throws(() => parseServeConfig(["--feed", "maybe"], {}), /--feed: expected on or off/);
+    assert.throws(() => parseServeConfig(["--feed-retention", "7"], {}), /--feed-retention: expected a duration/);
+    assert.throws(() => parseServeConfig(["--audit-retention", "50ms"], {}), /--audit-retention: expected a duration/);
   });
   it("limits and timeouts from flags and environment; burst defaults to twice the rate", () => {
     const c = parseServeConfig(["--max-params", "50", "--rate-limit", "20", "--headers-timeout", "300"], {

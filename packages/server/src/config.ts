@@ -24,6 +24,13 @@ export interface ServeConfig {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** Record every change as a feed event (docs/feed.md). */
+  readonly feed: boolean;
+  readonly feedRetentionMs: number;
+  /** Keep an audit trail of calls (docs/audit.md); reads too when auditReads. */
+  readonly audit: boolean;
+  readonly auditReads: boolean;
+  readonly auditRetentionMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -47,6 +54,11 @@ const options = {
   "headers-timeout": { type: "string", env: "SGPLANE_HEADERS_TIMEOUT" },
   "request-timeout": { type: "string", env: "SGPLANE_REQUEST_TIMEOUT" },
   "keep-alive-timeout": { type: "string", env: "SGPLANE_KEEP_ALIVE_TIMEOUT" },
+  feed: { type: "string", env: "SGPLANE_FEED" },
+  "feed-retention": { type: "string", env: "SGPLANE_FEED_RETENTION" },
+  audit: { type: "string", env: "SGPLANE_AUDIT" },
+  "audit-reads": { type: "string", env: "SGPLANE_AUDIT_READS" },
+  "audit-retention": { type: "string", env: "SGPLANE_AUDIT_RETENTION" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -74,6 +86,13 @@ Limits on input and on clients (a request over a limit gets RetCode 230 naming t
   --request-timeout MS   time to receive a whole request (SGPLANE_REQUEST_TIMEOUT, default 30000)
   --keep-alive-timeout MS  idle time allowed between requests on one connection
                          (SGPLANE_KEEP_ALIVE_TIMEOUT, default 5000)
+
+Change feed and audit trail (docs/feed.md, docs/audit.md; DURATION: 500ms, 30s, 10m, 24h, 7d):
+  --feed on|off          record every change as a feed event (SGPLANE_FEED, default on)
+  --feed-retention DURATION  how long events are kept (SGPLANE_FEED_RETENTION, default 7d)
+  --audit on|off         record every call in the audit trail (SGPLANE_AUDIT, default on)
+  --audit-reads on|off   record read calls too (SGPLANE_AUDIT_READS, default on)
+  --audit-retention DURATION  how long audit records are kept (SGPLANE_AUDIT_RETENTION, default 90d)
 `;
 
 function parseInteger(name: string, text: string, min: number, max: number): number {
@@ -81,6 +100,24 @@ function parseInteger(name: string, text: string, min: number, max: number): num
     throw new ConfigError(`${name}: expected an integer from ${min} to ${max}, got "${text}"`);
   }
   return Number(text);
+}
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration like 500ms, 30s, 10m, 24h or 7d, in milliseconds (100 ms to 10 years). */
+export function parseDuration(name: string, text: string): number {
+  const m = /^(\d{1,12})(ms|s|m|h|d)$/.exec(text);
+  const ms = m === null ? Number.NaN : Number(m[1]) * (UNITS[m[2] as string] ?? Number.NaN);
+  if (!(ms >= 100 && ms <= 3650 * 86_400_000)) {
+    throw new ConfigError(`${name}: expected a duration from 100ms to 3650d (e.g. 30s, 24h, 7d), got "${text}"`);
+  }
+  return ms;
+}
+
+function parseSwitch(name: string, text: string): boolean {
+  if (text === "on" || text === "true") return true;
+  if (text === "off" || text === "false") return false;
+  throw new ConfigError(`${name}: expected on or off, got "${text}"`);
 }
 
 function parseOperatorKey(text: string): OperatorKey {
@@ -157,5 +194,10 @@ export function parseServeConfig(args: readonly string[], env: NodeJS.ProcessEnv
     logLevel,
     bodyLimitBytes: parseInteger("--body-limit", pick("body-limit") ?? "1048576", 1024, 256 * 1024 * 1024),
     ...limitsConfig(pick),
+    feed: parseSwitch("--feed", pick("feed") ?? "on"),
+    feedRetentionMs: parseDuration("--feed-retention", pick("feed-retention") ?? "7d"),
+    audit: parseSwitch("--audit", pick("audit") ?? "on"),
+    auditReads: parseSwitch("--audit-reads", pick("audit-reads") ?? "on"),
+    auditRetentionMs: parseDuration("--audit-retention", pick("audit-retention") ?? "90d"),
   };
 }

@@ -16,4 +16,4 @@ export const randomIds: IdSource = {
   privateKey: () => randomBytes(20).toString("hex"),
 };
 
-export const systemClock: Clock = { nowSeconds: () => Math.floor(Date.now() / 1000) };
+export const systemClock: Clock = { nowSeconds: () => Math.floor(Date.now() / 1000), nowMs: () => Date.now() };

@@ -1,20 +1,31 @@
-// The request path as one ordered list (design.md): decode → authenticate → route → authorize → validate → handle → encode.
-import { type ActionName, ApiError, findAction } from "@sgplane/catalogue";
+// The request path as one ordered list (design.md): decode → authenticate → route → authorize → validate → handle →
+// encode; and every call's audit record (with the change it made, or queued when it made none).
+import { randomUUID } from "node:crypto";
+import { type ActionName, type ActionSpec, ApiError, findAction } from "@sgplane/catalogue";
+import { auditEntry, type CallFacts } from "./audit/audit-entry.ts";
+import type { AuditRecorder } from "./audit/audit-recorder.ts";
 import { authenticate } from "./auth/authenticate.ts";
-import { authorize } from "./auth/authorize.ts";
+import { type Access, authorize } from "./auth/authorize.ts";
 import type { PrincipalCache } from "./auth/principal-cache.ts";
 import type { RateLimiter } from "./auth/rate-limit.ts";
-import type { BaseContext, Clock, HandlerTable, IdSource } from "./handlers/context.ts";
+import type { FeedHub } from "./feed/hub.ts";
+import type { AccountContext, BaseContext, Clock, HandlerTable, IdSource, TenantContext } from "./handlers/context.ts";
 import { decodeInput } from "./protocol/decode-input.ts";
 import { type Envelope, failureEnvelope, successEnvelope } from "./protocol/envelope.ts";
 import type { InputLimits } from "./protocol/limits.ts";
-import { bagText, parseRequest } from "./protocol/parse-request.ts";
-import type { Store } from "./store/port.ts";
+import { bagText, type ParamBag, parseRequest, sniffAction } from "./protocol/parse-request.ts";
+import type { KeyRecord, Store } from "./store/port.ts";
 
 export interface ApiRequest {
   readonly query: string;
   readonly contentType: string;
   readonly body: string;
+  /** The X-UCloud-Request-UUID of the reply (a fresh one when absent: unit tests). */
+  readonly requestId?: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  /** Aborted when the client goes away. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ApiOutcome {
@@ -24,6 +35,12 @@ export interface ApiOutcome {
   readonly publicKey: string | undefined;
   /** A non-catalogue failure: the caller logs it; the client only sees RetCode 150. */
   readonly unexpected?: unknown;
+}
+
+/** Which calls get an audit record: none, changes and refusals, or every call. */
+export interface AuditSettings {
+  readonly recorder: AuditRecorder | undefined;
+  readonly reads: boolean;
 }
 
 export interface PipelineDeps {
@@ -36,35 +53,183 @@ export interface PipelineDeps {
   readonly inputLimits?: InputLimits;
   /** Per-PublicKey rate limit, taken after authentication; none means unlimited. */
   readonly rateLimiter?: RateLimiter;
+  readonly feed?: FeedHub;
+  readonly audit?: AuditSettings;
+  /** Told of a non-catalogue failure outside the request/reply path (a feed stream): to be logged. */
+  readonly onUnexpected?: (error: unknown, requestId: string) => void;
 }
 
-export async function handleApiRequest(req: ApiRequest, deps: PipelineDeps): Promise<ApiOutcome> {
-  let actionText: string | undefined;
-  let action: ActionName | undefined;
-  let publicKey: string | undefined;
+/** What is known of a call as it goes down the path: the audit record is made of it. */
+export interface Call {
+  bag?: ParamBag | undefined;
+  actionText?: string | undefined;
+  publicKey?: string | undefined;
+  key?: KeyRecord | undefined;
+  authenticated: boolean;
+  spec?: ActionSpec | undefined;
+  access?: Access | undefined;
+  /** Its audit record went in with its change. */
+  recorded: boolean;
+}
+
+/** A request that has passed every check up to its handler. */
+export interface AcceptedRequest<A extends ActionName = ActionName> {
+  readonly action: A;
+  readonly input: unknown;
+  readonly ctx: BaseContext;
+}
+
+export async function handleApiRequest(request: ApiRequest, deps: PipelineDeps): Promise<ApiOutcome> {
+  const req = { ...request, requestId: request.requestId ?? randomUUID() };
+  const call: Call = { authenticated: false, recorded: false };
+  let outcome: ApiOutcome;
   try {
-    const bag = parseRequest(req.query, req.contentType, req.body, deps.inputLimits);
-    actionText = bagText(bag, "Action");
-    publicKey = bagText(bag, "PublicKey");
-    if (actionText === undefined) throw new ApiError("MissingAction", {});
-    const principal = await authenticate(bag, (pk) => deps.principals.lookup(pk));
-    if (deps.rateLimiter?.take(principal.key.publicKey) === false) {
-      throw new ApiError("Throttled", { publicKey: principal.key.publicKey });
-    }
-    const spec = findAction(actionText);
-    if (spec === undefined) throw new ApiError("ActionNotFound", { action: actionText });
-    action = spec.name as ActionName;
-    const scope = authorize(spec, bag, principal);
-    const input = decodeInput(spec.input, bag);
-    const { key } = principal;
-    const ctx: BaseContext = { store: deps.store, clock: deps.clock, ids: deps.ids, key, ...(scope && { scope }) };
+    const accepted = await acceptRequest(req, deps, call);
+    const { action, ctx } = accepted;
     const handler = deps.handlers[action] as (input: unknown, ctx: BaseContext) => Promise<object>;
-    const output = await handler(input, ctx);
+    const output = await handler(accepted.input, ctx);
     // Admin writes may change keys, projects or regions: forget what this server remembered of them.
-    if (spec.scope === "operator" && spec.mutates) deps.principals.clear();
-    return { envelope: successEnvelope(actionText, output), action, publicKey };
+    if (call.spec?.scope === "operator" && call.spec.mutates) deps.principals.clear();
+    outcome = { envelope: successEnvelope(call.actionText ?? action, output), action, publicKey: call.publicKey };
   } catch (error) {
     const unexpected = error instanceof ApiError ? undefined : { unexpected: error };
-    return { envelope: failureEnvelope(actionText, error), action, publicKey, ...unexpected };
+    outcome = {
+      envelope: failureEnvelope(call.actionText, error),
+      action: call.spec?.name as ActionName | undefined,
+      publicKey: call.publicKey,
+      ...unexpected,
+    };
   }
+  recordCall(req, deps, call, outcome.envelope);
+  return outcome;
+}
+
+/**
+ * Parse, authenticate, rate-limit, route, authorize and validate a request, filling `call` as it goes (for the
+ * audit record, whichever step refuses). Also the way in for the streaming feed (http/feed-stream.ts).
+ */
+export async function acceptRequest(
+  req: ApiRequest & { requestId: string },
+  deps: PipelineDeps,
+  call: Call,
+): Promise<AcceptedRequest> {
+  let bag: ParamBag;
+  try {
+    bag = parseRequest(req.query, req.contentType, req.body, deps.inputLimits);
+  } catch (error) {
+    // Refused while the bag was built (a global limit): the reply still names the Action the request did.
+    call.actionText = sniffAction(req.query, req.contentType, req.body);
+    throw error;
+  }
+  call.bag = bag;
+  call.actionText = bagText(bag, "Action");
+  call.publicKey = bagText(bag, "PublicKey");
+  if (call.actionText === undefined) throw new ApiError("MissingAction", {});
+  const principal = await authenticate(bag, async (pk) => {
+    const found = await deps.principals.lookup(pk);
+    call.key = found?.key;
+    return found;
+  });
+  call.authenticated = true;
+  if (deps.rateLimiter?.take(principal.key.publicKey) === false) {
+    throw new ApiError("Throttled", { publicKey: principal.key.publicKey });
+  }
+  const spec = findAction(call.actionText);
+  if (spec === undefined) throw new ApiError("ActionNotFound", { action: call.actionText });
+  call.spec = spec;
+  const action = spec.name as ActionName;
+  const access = authorize(spec, bag, principal);
+  call.access = access;
+  const input = decodeInput(spec.input, bag);
+  const base = {
+    store: spec.mutates ? recordingStore(deps, req, call) : deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    key: principal.key,
+    auditing: deps.audit?.recorder !== undefined,
+    ...(deps.feed !== undefined && { feed: deps.feed }),
+    ...(req.signal !== undefined && { signal: req.signal }),
+  };
+  const ctx: TenantContext | AccountContext | BaseContext =
+    access.kind === "tenant"
+      ? { ...base, scope: access.scope }
+      : access.kind === "account"
+        ? { ...base, view: access.view }
+        : base;
+  return { action, input, ctx };
+}
+
+/**
+ * The store as a mutating handler sees it: its write is tagged with the request (every feed event names it) and,
+ * when it succeeds, carries the call's audit record (RetCode 0) into the same transaction.
+ */
+function recordingStore(deps: PipelineDeps, req: ApiRequest & { requestId: string }, call: Call): Store {
+  const store = deps.store;
+  const audited = deps.audit?.recorder !== undefined;
+  return {
+    engine: store.engine,
+    feedEnabled: store.feedEnabled,
+    read: (fn) => store.read(fn),
+    readAtFeedHead: (fn) => store.readAtFeedHead(fn),
+    onFeedAdvance: (listener) => store.onFeedAdvance(listener),
+    feedSettled: () => store.feedSettled(),
+    ping: () => store.ping(),
+    close: () => store.close(),
+    async write(fn, meta) {
+      const audit = audited && !call.recorded ? auditEntry(facts(req, call, deps.clock), 0, "") : undefined;
+      const value = await store.write(fn, {
+        requestId: req.requestId,
+        action: call.spec?.name ?? "",
+        ...(audit !== undefined && { audit }),
+        ...meta,
+      });
+      if (audit !== undefined) call.recorded = true;
+      return value;
+    },
+  };
+}
+
+function facts(req: ApiRequest & { requestId: string }, call: Call, clock: Clock): CallFacts {
+  const bag = call.bag;
+  const scope = call.access?.kind === "tenant" ? call.access.scope : undefined;
+  return {
+    requestId: req.requestId,
+    timeMs: clock.nowMs(),
+    sourceIp: req.sourceIp ?? "",
+    userAgent: req.userAgent ?? "",
+    bag,
+    action: call.actionText,
+    publicKey: call.publicKey,
+    key: call.key,
+    authenticated: call.authenticated,
+    region: scope?.region ?? (bag === undefined ? undefined : bagText(bag, "Region")),
+    projectId: scope?.projectId ?? (bag === undefined ? undefined : bagText(bag, "ProjectId")),
+    mutating: call.spec?.mutates ?? true,
+  };
+}
+
+/** The outcome of a request refused before it reached the pipeline (a body over the limit), recorded like any. */
+export function refuseRequest(
+  request: ApiRequest,
+  deps: PipelineDeps,
+  action: string | undefined,
+  error: ApiError,
+): ApiOutcome {
+  const req = { ...request, requestId: request.requestId ?? randomUUID() };
+  const envelope = failureEnvelope(action, error);
+  recordCall(req, deps, { authenticated: false, recorded: false, actionText: action }, envelope);
+  return { envelope, action: findAction(action ?? "")?.name as ActionName | undefined, publicKey: undefined };
+}
+
+/** Queues the call's audit record unless it went in with its change, or it is a read and reads are not audited. */
+export function recordCall(
+  req: ApiRequest & { requestId: string },
+  deps: PipelineDeps,
+  call: Call,
+  envelope: Envelope,
+): void {
+  const audit = deps.audit;
+  if (audit?.recorder === undefined || call.recorded) return;
+  if (call.spec !== undefined && !call.spec.mutates && !audit.reads) return;
+  audit.recorder.record(auditEntry(facts(req, call, deps.clock), envelope.RetCode, envelope.Message ?? ""));
 }

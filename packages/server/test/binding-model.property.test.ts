@@ -181,7 +181,7 @@ before(async () => {
     store,
     principals: new PrincipalCache(store),
     handlers: handlerTable,
-    clock: { nowSeconds: () => 1_750_000_000 },
+    clock: { nowSeconds: () => 1_750_000_000, nowMs: () => 1_750_000_000_000 },
     ids: { secGroupId: () => `secgroup-pt-new${++n}`, ruleId: () => `rule-pt-${++n}`, privateKey: () => "k" },
   };
 });

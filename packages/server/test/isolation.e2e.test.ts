@@ -5,11 +5,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ActionName, actionNames, type Catalogue, catalogue, ID_PATTERN } from "@sgplane/catalogue";
+import { Client } from "@sgplane/sdk";
 import { type ServerProcess, startServer } from "./harness.ts";
 import {
   A1,
   A2,
+  B1,
   CO_A,
+  CO_B,
   GHOST,
   idsOf,
   KEYS,
@@ -48,7 +51,18 @@ interface OperatorCase {
   readonly params: Params;
 }
 
-type Matrix = { readonly [A in ActionName]: Catalogue[A]["scope"] extends "tenant" ? TenantCase : OperatorCase };
+/** An account-wide read: the request, given a cursor at the start of the feed. */
+interface AccountCase {
+  readonly account: (start: string) => Params;
+}
+
+type Matrix = {
+  readonly [A in ActionName]: Catalogue[A]["scope"] extends "tenant"
+    ? TenantCase
+    : Catalogue[A]["scope"] extends "account"
+      ? AccountCase
+      : OperatorCase;
+};
 
 const newRule = { Direction: "Ingress", ProtocolType: "TCP", DstPort: "80", IPRange: "10.0.0.0/8", Priority: 50 };
 const rule = (ruleId: string) => ({ ...newRule, RuleId: ruleId, Priority: 1, RuleAction: "Drop" });
@@ -253,6 +267,9 @@ const MATRIX: Matrix = {
     ],
     unscoped: ["VPCId"],
   },
+  DescribeFeedEvents: { account: (start) => ({ After: start, Limit: 1000 }) },
+  DescribeFeedSnapshot: { account: () => ({}) },
+  DescribeAuditRecords: { account: () => ({ Limit: 1000 }) },
   AdminCreateCompany: { params: { CompanyId: 83003, Name: "iso-c", ProjectId: "org-iso-c1" } },
   AdminCreateKey: { params: { CompanyId: CO_A, UserName: "iso-new" } },
   AdminCreateProject: { params: { CompanyId: CO_A, ProjectId: "org-iso-a3", Name: "third" } },
@@ -326,6 +343,7 @@ function idFields(action: ActionName): string[] {
 }
 
 const tenantActions = actionNames.filter((a) => catalogue[a].scope === "tenant");
+const accountActions = actionNames.filter((a) => catalogue[a].scope === "account");
 const operatorActions = actionNames.filter((a) => catalogue[a].scope === "operator");
 
 describe("the matrix covers the catalogue", () => {
@@ -343,6 +361,7 @@ describe("the matrix covers the catalogue", () => {
       }
     }
     for (const action of operatorActions) assert.ok("params" in MATRIX[action], `${action} has no operator case`);
+    for (const action of accountActions) assert.ok("account" in MATRIX[action], `${action} has no account case`);
   });
 });
 
@@ -421,6 +440,103 @@ describe("isolation: sub-account destinations", () => {
     assert.equal(res.changed, false);
   });
 });
+
+const [otherCompanyOwn, otherProjectOwn, otherRegionOwn] = OUTSIDERS.map((o) => o.own) as [Objs, Objs, Objs];
+
+/** An account-wide read as this key, with Region / ProjectId only when given. */
+async function accountCall(
+  key: Key,
+  action: ActionName,
+  params: Params,
+  filters: { region?: string; project?: string },
+) {
+  const client = new Client({
+    baseUrl: `${server.url}/`,
+    ...key,
+    ...(filters.region !== undefined && { region: filters.region }),
+    ...(filters.project !== undefined && { projectId: filters.project }),
+  });
+  return (await client.send(action, params)).body;
+}
+
+const shows = (body: unknown, id: string): boolean => JSON.stringify(body).includes(id);
+
+/**
+ * What proves a scope's objects are in an answer: its group's id, or, in the audit trail (where anyone's own calls
+ * may name any id), the marker its own calls carried.
+ */
+const probeOf = (action: ActionName, o: Objs): string =>
+  action === "DescribeAuditRecords" ? `iso-mark-${o.group}` : o.group;
+
+for (const action of accountActions) {
+  const { account } = MATRIX[action] as AccountCase;
+  describe(`isolation: ${action}`, () => {
+    let params: Params;
+    before(async () => {
+      await world.restore();
+      // Calls naming each scope's group, made in that scope: the audit trail then holds one per scope.
+      const probe = (o: Objs) => ({ SecGroupId: [o.group], Marker: `iso-mark-${o.group}` });
+      await send(KEYS.aRoot, "cn-bj2", A1, "DescribeSecGroup", probe(MAIN));
+      await send(KEYS.aRoot, "cn-bj2", A2, "DescribeSecGroup", probe(otherProjectOwn));
+      await send(KEYS.aRoot, "cn-sh2", A1, "DescribeSecGroup", probe(otherRegionOwn));
+      await send(KEYS.bRoot, "cn-bj2", B1, "DescribeSecGroup", probe(otherCompanyOwn));
+      // Read calls' records are written in batches (at most 100 ms apart).
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const snapshot = await accountCall(KEYS.operator, "DescribeFeedSnapshot", {}, {});
+      params = account(String(snapshot.Cursor).replace(/-\d+$/, "-0"));
+    });
+
+    it("another company sees its own objects and none of company A's", async () => {
+      const body = await accountCall(KEYS.bRoot, action, params, {});
+      assert.equal(body.RetCode, 0, JSON.stringify(body));
+      assert.ok(shows(body, probeOf(action, otherCompanyOwn)), `${action}: B's own group`);
+      for (const o of [MAIN, otherProjectOwn, otherRegionOwn]) {
+        assert.equal(shows(body, probeOf(action, o)), false, o.group);
+      }
+      if (action !== "DescribeAuditRecords") assertNoLeak(body, params, `${action} as otherCompany`);
+    });
+
+    it("the main account sees every project and region of its company; Region and ProjectId narrow it", async () => {
+      const all = await accountCall(KEYS.aRoot, action, params, {});
+      assert.equal(all.RetCode, 0, JSON.stringify(all));
+      for (const o of [MAIN, otherProjectOwn, otherRegionOwn]) assert.ok(shows(all, probeOf(action, o)), o.group);
+      assert.equal(shows(all, probeOf(action, otherCompanyOwn)), false);
+      const sh = await accountCall(KEYS.aRoot, action, params, { region: "cn-sh2" });
+      assert.ok(shows(sh, probeOf(action, otherRegionOwn)));
+      assert.equal(shows(sh, probeOf(action, MAIN)), false, "Region=cn-sh2 shows no cn-bj2 object");
+      const a2 = await accountCall(KEYS.aRoot, action, params, { project: A2 });
+      assert.ok(shows(a2, probeOf(action, otherProjectOwn)));
+      assert.equal(shows(a2, probeOf(action, MAIN)), false, "ProjectId=A2 shows no A1 object");
+    });
+
+    it("a sub-account sees only its granted projects: 299 for another, 292 for another company's", async () => {
+      const own = await accountCall(KEYS.aDev, action, params, {});
+      assert.equal(own.RetCode, 0, JSON.stringify(own));
+      assert.ok(shows(own, probeOf(action, MAIN)));
+      assert.ok(shows(own, probeOf(action, otherRegionOwn)), "its project in another region");
+      assert.equal(shows(own, probeOf(action, otherProjectOwn)), false, "a project it is not granted");
+      assert.equal(shows(own, probeOf(action, otherCompanyOwn)), false);
+      const denied = await accountCall(KEYS.aDev, action, params, { project: A2 });
+      assert.equal(denied.RetCode, 299, JSON.stringify(denied));
+      const foreign = await accountCall(KEYS.bRoot, action, params, { project: A1 });
+      const ghost = await accountCall(KEYS.bRoot, action, params, { project: GHOST.project });
+      assert.equal(foreign.RetCode, 292);
+      assert.equal(normalise(JSON.stringify(foreign), MAIN), normalise(JSON.stringify(ghost), GHOST));
+    });
+
+    it("CompanyId: a company key may name only its own (299); the operator sees all, or the company it names", async () => {
+      const other = await accountCall(KEYS.aRoot, action, { ...params, CompanyId: CO_B }, {});
+      assert.equal(other.RetCode, 299, JSON.stringify(other));
+      assert.equal(shows(other, probeOf(action, otherCompanyOwn)), false);
+      const everything = await accountCall(KEYS.operator, action, params, {});
+      assert.equal(everything.RetCode, 0, JSON.stringify(everything));
+      for (const o of [MAIN, otherCompanyOwn]) assert.ok(shows(everything, probeOf(action, o)), o.group);
+      const onlyB = await accountCall(KEYS.operator, action, { ...params, CompanyId: CO_B }, {});
+      assert.ok(shows(onlyB, probeOf(action, otherCompanyOwn)));
+      assert.equal(shows(onlyB, probeOf(action, MAIN)), false);
+    });
+  });
+}
 
 for (const action of operatorActions) {
   const { params } = MATRIX[action] as OperatorCase;

@@ -1,6 +1,6 @@
 // Renders docs/errors.md and docs/actions.md from the catalogue, so the reference can never drift from the code.
 import { Kind, type TObject, type TSchema } from "@sinclair/typebox";
-import type { ActionSpec } from "../action-spec.ts";
+import { type ActionSpec, scopeDescription } from "../action-spec.ts";
 import { catalogue } from "../catalogue.ts";
 import { errorCatalogue } from "../errors.ts";
 import { limits, typeName } from "../schema-info.ts";
@@ -44,7 +44,7 @@ function renderAction(spec: ActionSpec): string {
 
 ${spec.summary}
 
-Scope: ${spec.scope === "operator" ? "operator key only" : "company key, in Region/ProjectId"}; ${spec.mutates ? "mutating" : "read-only"}; ${spec.retrySafe ? "safe to retry" : "not retried automatically"}${spec.requiresProjectId ? "; ProjectId required" : ""}.
+Scope: ${scopeDescription(spec)}; ${spec.mutates ? "mutating" : "read-only"}; ${spec.retrySafe ? "safe to retry" : "not retried automatically"}${spec.requiresProjectId ? "; ProjectId required" : ""}.
 
 ${input.length > 0 ? `| parameter | type | required | limits | meaning |\n|---|---|---|---|---|\n${input.join("\n")}` : "No parameters besides the common ones."}
 

@@ -1,5 +1,5 @@
 // Renders docs/cli.md from the same command model the CLI parses with, so the reference cannot drift from the flags.
-import { errorCatalogue } from "@sgplane/catalogue";
+import { errorCatalogue, scopeDescription } from "@sgplane/catalogue";
 import { type Command, commands, isList, metavar } from "../command-model.ts";
 import { CONNECTION_FLAGS, EXIT, type GlobalFlag, OPTION_FLAGS } from "../global-flags.ts";
 import { flagMeaning, flagTraits, itemFields, synopsis } from "../help.ts";
@@ -30,7 +30,7 @@ function renderCommand(command: Command): string {
     return [row, ...items];
   });
   const scope = [
-    s.scope === "operator" ? "operator key" : "company key, in Region/ProjectId",
+    scopeDescription(s),
     s.mutates ? "mutating" : "read-only",
     s.retrySafe ? "retried on transient failures" : "never retried automatically",
     ...(s.requiresProjectId ? ["`--project-id` required"] : []),

@@ -57,7 +57,12 @@ function renderMethod(action: ActionName): string {
   const retry = spec.retrySafe
     ? "Retried on transient failures."
     : "**Not retried automatically** (a retry could create twice) unless `retry.retryUnsafeActions` is set.";
-  const who = spec.scope === "operator" ? " Operator key only." : "";
+  const who =
+    spec.scope === "operator"
+      ? " Operator key only."
+      : spec.scope === "account"
+        ? " Any key, across what it may see."
+        : "";
   return `### ${method}
 
 ${spec.summary}${who} ${retry}

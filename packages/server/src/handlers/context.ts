@@ -1,10 +1,13 @@
 // What a handler receives besides its typed input, and the mapped type that makes a missing handler a compile error.
 import type { ActionInput, ActionName, ActionOutput, Catalogue } from "@sgplane/catalogue";
-import type { KeyRecord, Scope, Store } from "../store/port.ts";
+import type { FeedHub } from "../feed/hub.ts";
+import type { FeedFilter, KeyRecord, Scope, Store } from "../store/port.ts";
 
 export interface Clock {
   /** Unix seconds. */
   nowSeconds(): number;
+  /** Unix milliseconds (audit records). */
+  nowMs(): number;
 }
 
 export interface IdSource {
@@ -18,6 +21,12 @@ export interface BaseContext {
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly key: KeyRecord;
+  /** The change feed's followers' side; undefined when the server records no feed (--feed off). */
+  readonly feed?: FeedHub;
+  /** Whether this server keeps an audit trail (--audit). */
+  readonly auditing: boolean;
+  /** Aborted when the client goes away (a long-poll stops waiting). */
+  readonly signal?: AbortSignal;
 }
 
 /** A tenant action runs in one company/project/region. */
@@ -25,7 +34,19 @@ export interface TenantContext extends BaseContext {
   readonly scope: Scope;
 }
 
-export type ContextFor<A extends ActionName> = Catalogue[A]["scope"] extends "tenant" ? TenantContext : BaseContext;
+/** What an account-wide read may see (authorize.ts): its company, a sub-account's projects, Region/ProjectId filters. */
+export type AccountView = Omit<FeedFilter, "types">;
+
+/** An account action reads across what the key may see. */
+export interface AccountContext extends BaseContext {
+  readonly view: AccountView;
+}
+
+export type ContextFor<A extends ActionName> = Catalogue[A]["scope"] extends "tenant"
+  ? TenantContext
+  : Catalogue[A]["scope"] extends "account"
+    ? AccountContext
+    : BaseContext;
 
 export type Handler<A extends ActionName> = (input: ActionInput<A>, ctx: ContextFor<A>) => Promise<ActionOutput<A>>;
 

@@ -86,7 +86,8 @@ export async function testEnv(): Promise<TestEnv> {
   let counter = 0;
   const base = {
     store,
-    clock: { nowSeconds: () => NOW },
+    clock: { nowSeconds: () => NOW, nowMs: () => NOW * 1000 },
+    auditing: false,
     ids: {
       secGroupId: () => `secgroup-new${String(++counter).padStart(5, "0")}`,
       ruleId: () => `rule-${String(++counter).padStart(5, "0")}`,

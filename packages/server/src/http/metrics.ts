@@ -1,14 +1,39 @@
 // Prometheus metrics: requests by action and RetCode, and a latency histogram.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export interface Metrics {
   readonly registry: Registry;
   observe(action: string, retCode: number, seconds: number): void;
 }
 
-export function createMetrics(): Metrics {
+/** Values read when /metrics is scraped. */
+export interface MetricSources {
+  readonly feedHead?: () => number;
+  readonly feedStreams?: () => number;
+  readonly auditDropped?: () => number;
+}
+
+export function createMetrics(sources: MetricSources = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "sgplane_" });
+  const gauge = (name: string, help: string, read: (() => number) | undefined) => {
+    if (read === undefined) return;
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+  gauge("sgplane_feed_head_position", "The latest feed position this server has read.", sources.feedHead);
+  gauge("sgplane_feed_streams", "Open GET /feed streams.", sources.feedStreams);
+  gauge(
+    "sgplane_audit_dropped_records",
+    "Audit records dropped because the database kept refusing them.",
+    sources.auditDropped,
+  );
   const requests = new Counter({
     name: "sgplane_requests_total",
     help: "API requests by action and RetCode.",

@@ -3,9 +3,11 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ApiError } from "@sgplane/catalogue";
 import type { Logger } from "pino";
-import { type ApiOutcome, handleApiRequest, type PipelineDeps } from "../pipeline.ts";
+import { type ApiOutcome, type ApiRequest, handleApiRequest, type PipelineDeps, refuseRequest } from "../pipeline.ts";
 import { encodeEnvelope } from "../protocol/encode-envelope.ts";
 import { type Envelope, failureEnvelope } from "../protocol/envelope.ts";
+import { sniffAction } from "../protocol/parse-request.ts";
+import { type StreamStats, streamFeed } from "./feed-stream.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface HttpLimits {
@@ -29,29 +31,45 @@ export interface HttpDeps extends PipelineDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly limits: HttpLimits;
+  /** Open GET /feed streams (a gauge). */
+  readonly streams?: StreamStats;
 }
 
-type BodyResult = { ok: true; body: string } | { ok: false; tooLarge: boolean };
+/** How much of the start and the end of an oversized body is kept to find the Action it names. */
+const SNIFF_BYTES = 8192;
+
+type BodyResult = { ok: true; body: string } | { ok: false; tooLarge: boolean; edges?: string };
 
 function readBody(req: IncomingMessage, limits: HttpLimits): Promise<BodyResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
+    // Of an oversized body only its first and last bytes are kept: where SDKs put the Action (JS first, Python last).
+    let head = Buffer.alloc(0);
+    let tail = Buffer.alloc(0);
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limits.drainLimitBytes) {
         req.destroy();
         return;
       }
-      if (size > limits.bodyLimitBytes) {
+      if (size > limits.bodyLimitBytes && !tooLarge) {
         tooLarge = true;
+        const all = Buffer.concat(chunks);
+        head = all.subarray(0, SNIFF_BYTES);
+        tail = all.subarray(Math.max(SNIFF_BYTES, all.length - SNIFF_BYTES));
         chunks.length = 0;
       }
       if (!tooLarge) chunks.push(chunk);
+      else tail = Buffer.concat([tail, chunk]).subarray(-SNIFF_BYTES);
     });
     req.on("end", () =>
-      resolve(tooLarge ? { ok: false, tooLarge } : { ok: true, body: Buffer.concat(chunks).toString("utf8") }),
+      resolve(
+        tooLarge
+          ? { ok: false, tooLarge, edges: `${head.toString("utf8")}&${tail.toString("utf8")}` }
+          : { ok: true, body: Buffer.concat(chunks).toString("utf8") },
+      ),
     );
     req.on("error", () => resolve({ ok: false, tooLarge: false }));
     req.on("close", () => resolve({ ok: false, tooLarge }));
@@ -73,18 +91,35 @@ function send(
   res.end(body);
 }
 
+/** What the pipeline knows of a request besides its parameters. */
+function apiRequest(req: IncomingMessage, requestId: string, query: string, body: string): ApiRequest {
+  const agent = req.headers["user-agent"];
+  return {
+    query,
+    contentType: req.headers["content-type"] ?? "",
+    body,
+    requestId,
+    sourceIp: req.socket.remoteAddress ?? "",
+    userAgent: typeof agent === "string" ? agent : "",
+  };
+}
+
 async function handleApi(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, requestId: string, query: string) {
   const started = process.hrtime.bigint();
   const read = await readBody(req, deps.limits);
   let outcome: ApiOutcome;
   if (read.ok) {
-    outcome = await handleApiRequest({ query, contentType: req.headers["content-type"] ?? "", body: read.body }, deps);
+    const abort = new AbortController();
+    res.once("close", () => abort.abort());
+    outcome = await handleApiRequest({ ...apiRequest(req, requestId, query, read.body), signal: abort.signal }, deps);
   } else if (read.tooLarge) {
     const error = new ApiError("InvalidParams", {
       name: "body",
       reason: `larger than ${deps.limits.bodyLimitBytes} bytes`,
     });
-    outcome = { envelope: failureEnvelope(undefined, error), action: undefined, publicKey: undefined };
+    const contentType = req.headers["content-type"] ?? "";
+    const action = sniffAction(query, contentType, read.edges ?? "");
+    outcome = refuseRequest(apiRequest(req, requestId, query, ""), deps, action, error);
   } else {
     return; // the client went away
   }
@@ -130,6 +165,15 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps) 
   const requestId = randomUUID();
   const { pathname, query } = splitTarget(req.url ?? "/");
   if (req.method === "GET" && pathname === "/healthz") return handleHealth(res, deps, requestId);
+  if (req.method === "GET" && pathname === "/feed") {
+    return streamFeed(
+      req,
+      res,
+      deps,
+      { ...apiRequest(req, requestId, query, ""), requestId },
+      deps.streams ?? { open: 0 },
+    );
+  }
   if (req.method === "GET" && pathname === "/metrics") {
     return send(res, 200, await deps.metrics.registry.metrics(), requestId, deps.metrics.registry.contentType);
   }

@@ -15,6 +15,11 @@ export function withRememberedJson<T extends object>(value: T): T {
 const rememberedJson = (v: unknown): string | undefined =>
   typeof v === "object" && v !== null ? encoded.get(v) : undefined;
 
+/** The JSON text of a value: its remembered text when it has one. */
+export function jsonText(value: object): string {
+  return rememberedJson(value) ?? JSON.stringify(value);
+}
+
 function encodeList(list: readonly unknown[]): string {
   // As JSON.stringify: an element that has no JSON text (undefined, a function) becomes null.
   return `[${list.map((e) => rememberedJson(e) ?? JSON.stringify(e) ?? "null").join(",")}]`;

@@ -93,3 +93,28 @@ export function bagText(bag: ParamBag, key: string): string | undefined {
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   return undefined;
 }
+
+const ACTION_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+const FORM_ACTION = /(?:^|&)Action=([^&]{1,200})/;
+const JSON_ACTION = /"Action"\s*:\s*"([^"\\]{1,64})"/;
+
+/**
+ * The Action a request names, found without building the bag: for the reply to a request refused while the bag was
+ * built (a global limit), which must still echo `<Action>Response`. The query first (the Go SDK repeats Action
+ * there), then the body as JSON or form text. Only a well-formed action name counts.
+ */
+export function sniffAction(query: string, contentType: string, body: string): string | undefined {
+  const inBody = bodyIsJson(contentType, body) ? JSON_ACTION.exec(body) : FORM_ACTION.exec(body);
+  const candidates = [FORM_ACTION.exec(query)?.[1], inBody?.[1]];
+  for (const raw of candidates) {
+    if (raw === undefined) continue;
+    let name: string;
+    try {
+      name = decodeURIComponent(raw.replace(/\+/g, " "));
+    } catch {
+      continue;
+    }
+    if (ACTION_NAME.test(name)) return name;
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 // The Store port: everything the handlers and the seed loader may ask of persistent state, engine-neutral.
-import type { seed } from "@sgplane/catalogue";
+import type { EventType, seed } from "@sgplane/catalogue";
 
 /** Where a tenant request acts: one company, one project, one region. */
 export interface Scope {
@@ -108,6 +108,127 @@ export interface Paged<T> {
   readonly total: number;
 }
 
+export interface ProjectRow {
+  readonly projectId: string;
+  readonly companyId: number;
+  readonly name: string;
+  readonly isDefault: boolean;
+}
+
+export interface UserRow {
+  readonly companyId: number;
+  readonly name: string;
+  readonly subAccount: boolean;
+  readonly projects: readonly string[];
+}
+
+/** A key pair as the feed may show it: by its public key, never its private key. */
+export interface KeyRef {
+  readonly publicKey: string;
+  readonly companyId: number;
+  readonly userName: string;
+}
+
+/** One change event as stored: where it belongs (for visibility) and the object's state as JSON text. */
+export interface FeedEventRow {
+  readonly position: number;
+  readonly timeMs: number;
+  readonly companyId: number | null;
+  readonly projectId: string | null;
+  readonly region: string | null;
+  readonly requestId: string;
+  readonly action: string;
+  readonly type: EventType;
+  readonly objectId: string;
+  readonly state: string;
+}
+
+/**
+ * Which events and objects a reader sees. companyId: only that company's (and no global ones); projects: only
+ * those of these projects (a sub-account: company-level objects are left out too); region / projectId: objects of
+ * another region / project are left out, objects without one pass. See feed/visibility.ts.
+ */
+export interface FeedFilter {
+  readonly companyId?: number;
+  readonly projects?: readonly string[];
+  readonly region?: string;
+  readonly projectId?: string;
+  readonly types?: readonly EventType[];
+}
+
+export interface FeedInfo {
+  readonly feedId: string;
+  /** The latest position: every event up to it is visible to this transaction. */
+  readonly head: number;
+  /** Events at or below this position were removed by retention. */
+  readonly floor: number;
+}
+
+/** Everything a filter sees, read in one snapshot (the list of list-then-watch). */
+export interface SnapshotRows {
+  /** Global objects: present only for a filter without companyId. */
+  readonly regions?: readonly string[];
+  readonly operatorKeys?: readonly string[];
+  readonly companies: readonly CompanyRow[];
+  readonly projects: readonly ProjectRow[];
+  readonly users: readonly UserRow[];
+  readonly keys: readonly KeyRef[];
+  readonly vpcs: readonly VpcRow[];
+  readonly resources: readonly ResourceRow[];
+  readonly secGroups: readonly SecGroupRow[];
+  readonly rules: readonly RuleRow[];
+  readonly bindings: readonly BindingRow[];
+}
+
+/** One API call for the audit trail; params is JSON text without secrets (audit/audit-entry.ts). */
+export interface AuditEntry {
+  readonly timeMs: number;
+  readonly requestId: string;
+  readonly action: string;
+  readonly publicKey: string;
+  readonly authenticated: boolean;
+  readonly operator: boolean;
+  readonly companyId: number | null;
+  readonly userName: string;
+  readonly subAccount: boolean;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly region: string;
+  readonly projectId: string;
+  readonly params: string;
+  /** The ids the call named, each once. */
+  readonly objectIds: readonly string[];
+  readonly retCode: number;
+  readonly message: string;
+  readonly mutating: boolean;
+}
+
+export interface AuditRow extends AuditEntry {
+  readonly id: number;
+  readonly eventCount: number;
+  /** Positions of the call's feed events, while the feed still holds them. */
+  readonly firstPosition: number | undefined;
+  readonly lastPosition: number | undefined;
+}
+
+export interface AuditQuery {
+  readonly companyId?: number;
+  /** A sub-account's grants: only calls made in these projects. */
+  readonly projects?: readonly string[];
+  /** Like FeedFilter's: calls of another region / project are left out, calls that named none pass. */
+  readonly region?: string;
+  readonly projectId?: string;
+  readonly startMs?: number;
+  readonly endMs?: number;
+  readonly actions?: readonly string[];
+  /** Calls that named this id (a resource, a group). */
+  readonly objectIds?: readonly string[];
+  readonly publicKey?: string;
+  readonly userName?: string;
+  readonly retCodes?: readonly number[];
+  readonly failed?: boolean;
+}
+
 /** Reads, inside a transaction (a consistent snapshot). */
 export interface ReadTx {
   findKey(publicKey: string): Promise<KeyRecord | undefined>;
@@ -163,6 +284,14 @@ export interface ReadTx {
   resourceIdsBoundTo(secGroupIds: readonly string[]): Promise<readonly string[]>;
   /** Bindings of one group (or of every group in scope), bind order, paged. */
   listBindings(scope: Scope, secGroupId: string | undefined, page: Page): Promise<Paged<BindingRow>>;
+
+  feedInfo(): Promise<FeedInfo>;
+  /** Events after a position, in position order, at most limit, that the filter lets through. */
+  feedEvents(after: number, filter: FeedFilter, limit: number): Promise<readonly FeedEventRow[]>;
+  /** Every object the filter lets through (types are ignored). */
+  snapshotRows(filter: FeedFilter): Promise<SnapshotRows>;
+  /** Audit records, newest first. */
+  auditRecords(query: AuditQuery, page: Page): Promise<Paged<AuditRow>>;
 }
 
 /**
@@ -249,6 +378,26 @@ export interface WriteTx extends ReadTx {
 
   /** Deletes every company and everything in it. */
   resetTenants(): Promise<void>;
+
+  /** Records calls whose audit record is not written with a change of their own (refused calls, reads). */
+  appendAudit(entries: readonly AuditEntry[]): Promise<void>;
+  /** Removes events committed before this time (never the newest) and raises the floor; returns how many. */
+  pruneFeed(beforeMs: number): Promise<number>;
+  /** Removes audit records older than this time; returns how many. */
+  pruneAudit(beforeMs: number): Promise<number>;
+}
+
+/**
+ * Who and what a write transaction is for. Every change it makes is recorded as feed events tagged with the
+ * request id and action, in the same transaction; `audit`, when given, is that call's audit record (RetCode 0),
+ * written with the change. `internal`: a maintenance write that is neither a change nor a call (audit batches,
+ * retention) and records nothing.
+ */
+export interface WriteMeta {
+  readonly requestId: string;
+  readonly action: string;
+  readonly audit?: AuditEntry;
+  readonly internal?: boolean;
 }
 
 export interface Store {
@@ -260,7 +409,21 @@ export interface Store {
    * then the call fails with ApiError TransactionConflict (RetCode 150). So fn keeps no state outside tx that a
    * second run would get wrong (drawing fresh ids is fine).
    */
-  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  write<T>(fn: (tx: WriteTx) => Promise<T>, meta?: WriteMeta): Promise<T>;
+  /** Whether changes are recorded as feed events (sgplane serve --feed). */
+  readonly feedEnabled: boolean;
+  /**
+   * A read transaction together with the feed's head at the very point the transaction sees: every event up to
+   * the head describes a change it sees, and no change it sees has an event after the head.
+   */
+  readAtFeedHead<T>(fn: (tx: ReadTx, info: FeedInfo) => Promise<T>): Promise<T>;
+  /**
+   * Calls listener whenever new events may have become readable: after a commit in this process, or (PostgreSQL)
+   * when another server's commit was sequenced. Returns the unsubscribe function.
+   */
+  onFeedAdvance(listener: () => void): () => void;
+  /** Resolves once every event this process has committed can be read (read-your-writes for followers). */
+  feedSettled(): Promise<void>;
   /** Readiness: the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

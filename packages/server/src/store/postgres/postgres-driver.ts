@@ -1,9 +1,10 @@
 // SqlDriver over PostgreSQL (`pg`): a connection pool; READ COMMITTED writers serialised by row locks, retried on conflict.
 import { Client, DatabaseError, Pool, type PoolClient, type PoolConfig, type QueryResult } from "pg";
 import { StoreError, type StoreErrorKind } from "../errors.ts";
-import type { LockableTable, SeqTable, SqlConn, SqlDialect, SqlDriver, SqlValue } from "../sql/driver.ts";
+import type { FeedPlumbing, LockableTable, SeqTable, SqlConn, SqlDialect, SqlDriver, SqlValue } from "../sql/driver.ts";
 import { IDS } from "../sql/in-list.ts";
 import { DEFAULT_RETRY, type RetryPolicy, retryOnConflict } from "../sql/retry.ts";
+import { PostgresFeed } from "./postgres-feed.ts";
 import { statementFor } from "./statements.ts";
 
 export const postgresDialect: SqlDialect = {
@@ -15,6 +16,8 @@ export const postgresDialect: SqlDialect = {
   groupLoad: "(SELECT COUNT(*) FROM bindings b WHERE b.secgroup_id = secgroups.secgroup_id)",
   // KEY SHARE: the lock a foreign-key check takes. It conflicts only with FOR UPDATE (lockRows' "delete").
   pinRowsInIdOrder: (idColumn: string) => `ORDER BY ${idColumn} COLLATE "C" FOR KEY SHARE`,
+  // Concurrent writers: positions are given after commit, by sgplane_sequence_feed (migration 005).
+  feedPositions: "sequenced",
 };
 
 const KINDS: Readonly<Record<string, StoreErrorKind>> = {
@@ -180,6 +183,7 @@ export interface PostgresOptions {
  */
 export class PostgresDriver implements SqlDriver {
   readonly dialect = postgresDialect;
+  readonly feed: FeedPlumbing;
   readonly #pool: Pool;
   readonly #config: PoolConfig;
   readonly #retry: RetryPolicy;
@@ -201,6 +205,12 @@ export class PostgresDriver implements SqlDriver {
     // An idle pooled connection that dies (server restart) is dropped by the pool; without a listener, the
     // 'error' event would crash the process. The next transaction simply gets a fresh connection.
     this.#pool.on("error", () => {});
+    this.feed = new PostgresFeed({
+      pool: this.#pool,
+      config: this.#config,
+      readWithSnapshot: (snapshot, ready, fn) =>
+        this.#track(() => this.#transaction(BEGIN_READ, fn, undefined, { snapshot, ready })),
+    });
   }
 
   read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
@@ -221,12 +231,22 @@ export class PostgresDriver implements SqlDriver {
     );
   }
 
-  async #transaction<T>(begin: string, fn: (conn: SqlConn) => Promise<T>, seen?: (conn: TxConn) => void): Promise<T> {
+  async #transaction<T>(
+    begin: string,
+    fn: (conn: SqlConn) => Promise<T>,
+    seen?: (conn: TxConn) => void,
+    imported?: { snapshot: string; ready: () => void },
+  ): Promise<T> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
       try {
         await client.query(begin);
+        if (imported !== undefined) {
+          // The id is pg_export_snapshot()'s output; a literal is the only form SET TRANSACTION SNAPSHOT takes.
+          await client.query(`SET TRANSACTION SNAPSHOT '${imported.snapshot.replace(/'/g, "''")}'`);
+          imported.ready();
+        }
       } catch (e) {
         broken = e as Error;
         throw translate(e);
@@ -288,6 +308,7 @@ export class PostgresDriver implements SqlDriver {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.feed.close();
       this.#closed = true;
       if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
       await this.#pool.end();

@@ -74,6 +74,31 @@ export interface SqlDialect {
    * id order, the order lockRows takes.
    */
   pinRowsInIdOrder(idColumn: string): string;
+  /**
+   * How events get their positions: inside the writer's transaction (serial writers: the order they commit in), or
+   * by a sequencer after commit (concurrent writers: feed_pending, migration 005).
+   */
+  readonly feedPositions: "in-transaction" | "sequenced";
+}
+
+/** How an engine tells readers about new events, and reads at a known feed position. */
+export interface FeedPlumbing {
+  /** A write that recorded events has committed in this process. */
+  committed(): void;
+  /**
+   * Calls listener whenever events may have become readable (here or, where the engine can tell, elsewhere); for a
+   * commit in this process, before the write that made it resolves.
+   */
+  onAdvance(listener: () => void): () => void;
+  /** Resolves once every event committed in this process so far can be read (PostgreSQL: it has its position). */
+  settled(): Promise<void>;
+  /**
+   * A read transaction and the feed head it sees exactly: every event up to head describes a change visible to
+   * it, and every change visible to it has its event at or below head.
+   */
+  readAtHead<T>(fn: (conn: SqlConn, head: number) => Promise<T>): Promise<T>;
+  /** Stops what the plumbing runs in the background (before the driver closes). */
+  close(): Promise<void>;
 }
 
 /**
@@ -83,6 +108,7 @@ export interface SqlDialect {
  */
 export interface SqlDriver {
   readonly dialect: SqlDialect;
+  readonly feed: FeedPlumbing;
   /** A consistent snapshot of committed data. */
   read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
   /**

@@ -38,6 +38,8 @@ export interface ValuesInsertSpec<T> {
   readonly types: readonly ParamType[];
   /** The SELECT list building a table row from v's columns; `ordinal` is the row's 1-based position. */
   readonly select: (ordinal: string) => string;
+  /** A join after the VALUES list (`LEFT JOIN t ON … v.column3`), for columns the SELECT list looks up. */
+  readonly join?: string;
   /** What follows (an ON CONFLICT clause), if anything. */
   readonly tail?: string;
   readonly params: (row: T) => readonly SqlValue[];
@@ -79,7 +81,7 @@ export class ValuesInsert<T> {
       text = `${this.spec.into}
 SELECT ${this.spec.select(this.#ordinal)}
 FROM (VALUES
-  ${tuples}) AS v
+  ${tuples}) AS v${this.spec.join === undefined ? "" : ` ${this.spec.join}`}
 WHERE true ORDER BY ${this.#ordinal}${this.spec.tail === undefined ? "" : `\n${this.spec.tail}`}`;
       this.#texts.set(n, text);
     }

@@ -1,8 +1,13 @@
 // ReadTx over plain SQL: every scoped query filters on company, project and region in SQL, never in code.
 import { DEFAULT_REGIONS, type seed } from "@sgplane/catalogue";
 import type {
+  AuditQuery,
+  AuditRow,
   BindingRow,
   CompanyRow,
+  FeedEventRow,
+  FeedFilter,
+  FeedInfo,
   KeyRecord,
   Page,
   Paged,
@@ -14,9 +19,11 @@ import type {
   SecGroupRow,
   SecGroupWithLoad,
   SecGroupWithRules,
+  SnapshotRows,
   VpcRow,
 } from "../port.ts";
 import type { SqlConn, SqlValue } from "./driver.ts";
+import { auditRecords, feedEvents, feedInfo, snapshotRows } from "./feed-read.ts";
 import { bySeq, expandIds, IDS, idChunks } from "./in-list.ts";
 import {
   BINDING_COLUMNS,
@@ -436,5 +443,21 @@ export class SqlReadTx implements ReadTx {
         : [Q.listBindingsOfGroup, Q.countListBindingsOfGroup];
     const rows = await this.conn.all<BindingRaw>(list, [...where, page.limit, page.offset]);
     return { rows: rows.map(toBinding), total: await this.count(count, where) };
+  }
+
+  feedInfo(): Promise<FeedInfo> {
+    return feedInfo(this.conn);
+  }
+
+  feedEvents(after: number, filter: FeedFilter, limit: number): Promise<readonly FeedEventRow[]> {
+    return feedEvents(this.conn, after, filter, limit);
+  }
+
+  snapshotRows(filter: FeedFilter): Promise<SnapshotRows> {
+    return snapshotRows(this.conn, filter);
+  }
+
+  auditRecords(query: AuditQuery, page: Page): Promise<Paged<AuditRow>> {
+    return auditRecords(this.conn, query, page);
   }
 }

@@ -2,7 +2,8 @@
 import Database from "better-sqlite3";
 import { StoreError, type StoreErrorKind } from "../errors.ts";
 import { AsyncMutex } from "../sql/async-mutex.ts";
-import type { LockableTable, SeqTable, SqlConn, SqlDialect, SqlDriver, SqlValue } from "../sql/driver.ts";
+import type { FeedPlumbing, LockableTable, SeqTable, SqlConn, SqlDialect, SqlDriver, SqlValue } from "../sql/driver.ts";
+import { FeedSignal } from "../sql/feed-signal.ts";
 import { IDS } from "../sql/in-list.ts";
 
 export const sqliteDialect: SqlDialect = {
@@ -19,6 +20,8 @@ export const sqliteDialect: SqlDialect = {
   lockedGroupLoads: `SELECT secgroup_id, binding_count AS n FROM secgroups WHERE secgroup_id IN ${IDS}`,
   groupLoad: "binding_count",
   pinRowsInIdOrder: (idColumn: string) => `ORDER BY ${idColumn}`,
+  // One writer at a time: a position drawn in the transaction is already in commit order.
+  feedPositions: "in-transaction",
 };
 
 const CONSTRAINT_KINDS: Readonly<Record<string, StoreErrorKind>> = {
@@ -215,6 +218,7 @@ export interface SqliteOptions {
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = sqliteDialect;
+  readonly feed: FeedPlumbing;
   readonly #writer: Connection;
   readonly #reader: Connection;
   readonly #writeLock = new AsyncMutex();
@@ -234,6 +238,7 @@ export class SqliteDriver implements SqlDriver {
     this.#onCommit = options.onCommit;
     this.#maxBatchWrites = Math.max(1, options.maxBatchWrites ?? MAX_BATCH);
     this.#maxBatchMs = options.maxBatchMs ?? MAX_BATCH_MS;
+    this.feed = sqliteFeed(this);
   }
 
   /** Opens (creating if missing) a database file, or `:memory:`. */
@@ -448,4 +453,24 @@ export class SqliteDriver implements SqlDriver {
     });
     return this.#closing;
   }
+}
+
+/**
+ * Positions are drawn inside the serial writers' transactions, so a commit is all there is to announce, and any
+ * read transaction sees a complete prefix of the feed. Another process writing the same file is not heard here: its
+ * events are read at this process's next wake-up (feed/hub.ts also checks the head every second).
+ */
+function sqliteFeed(driver: SqliteDriver): FeedPlumbing {
+  const signal = new FeedSignal();
+  return {
+    committed: () => signal.emit(),
+    onAdvance: (listener) => signal.subscribe(listener),
+    settled: async () => {},
+    readAtHead: (fn) =>
+      driver.read(async (conn) => {
+        const row = await conn.get<{ head: number | bigint | null }>("SELECT MAX(position) AS head FROM events");
+        return fn(conn, Number(row?.head ?? 0));
+      }),
+    close: async () => {},
+  };
 }

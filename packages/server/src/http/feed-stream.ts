@@ -1,0 +1,118 @@
+// GET /feed: the change feed as Server-Sent Events. The query is a signed DescribeFeedEvents request (so an
+// EventSource, which cannot set headers or a body, can follow); each event goes out with its Cursor as the SSE id,
+// and a reconnecting client's Last-Event-ID resumes after it. A slow reader gets one page at a time: the next page
+// is read only once the socket has drained, so a follower costs the server a page of memory at most.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type ActionInput, ApiError } from "@sgplane/catalogue";
+import { viewOf } from "../handlers/account/view.ts";
+import type { AccountContext } from "../handlers/context.ts";
+import { type ApiRequest, acceptRequest, type Call, type PipelineDeps, recordCall } from "../pipeline.ts";
+import { jsonText } from "../protocol/encode-envelope.ts";
+import { type Envelope, failureEnvelope, responseAction } from "../protocol/envelope.ts";
+import type { FeedFilter } from "../store/port.ts";
+
+/** Events per write. */
+const PAGE = 500;
+/** A comment line this often keeps proxies and the client's idle timers from closing a quiet stream. */
+const KEEPALIVE_MS = 15_000;
+/** A reader that has not taken a page within this long is cut off; it resumes with Last-Event-ID. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
+export interface StreamStats {
+  open: number;
+}
+
+function sseHeaders(res: ServerResponse, requestId: string): void {
+  res.writeHead(200, {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-cache, no-transform",
+    Connection: "keep-alive",
+    "X-Accel-Buffering": "no",
+    "X-UCloud-Request-UUID": requestId,
+  });
+}
+
+const errorEvent = (envelope: Envelope): string => `event: error\ndata: ${JSON.stringify(envelope)}\n\n`;
+
+/** Resolves true once the socket has drained, false if it closed or did not drain in time. */
+function drained(res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      res.off("drain", onDrain);
+      res.off("close", onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    const timer = setTimeout(() => done(false), DRAIN_TIMEOUT_MS);
+    res.on("drain", onDrain);
+    res.on("close", onClose);
+  });
+}
+
+export async function streamFeed(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: PipelineDeps,
+  request: ApiRequest & { requestId: string },
+  stats: StreamStats,
+): Promise<void> {
+  const call: Call = { authenticated: false, recorded: false };
+  const abort = new AbortController();
+  res.on("close", () => abort.abort());
+  let accepted: Awaited<ReturnType<typeof acceptRequest>>;
+  let after: number;
+  let feed: NonNullable<AccountContext["feed"]>;
+  let filter: FeedFilter;
+  try {
+    accepted = await acceptRequest({ ...request, signal: abort.signal }, deps, call);
+    if (accepted.action !== "DescribeFeedEvents") {
+      throw new ApiError("InvalidParams", { name: "Action", reason: "GET /feed streams DescribeFeedEvents only" });
+    }
+    const ctx = accepted.ctx as AccountContext;
+    const input = accepted.input as ActionInput<"DescribeFeedEvents">;
+    if (ctx.feed === undefined) throw new ApiError("FeedDisabled", {});
+    feed = ctx.feed;
+    filter = { ...viewOf(ctx, input.CompanyId), ...(input.Types !== undefined && { types: input.Types }) };
+    const lastEventId = req.headers["last-event-id"];
+    after = await feed.positionOf(
+      typeof lastEventId === "string" && lastEventId !== "" ? lastEventId : input.After,
+      typeof lastEventId === "string" && lastEventId !== "" ? "Last-Event-ID" : "After",
+    );
+  } catch (error) {
+    const envelope = failureEnvelope(call.actionText, error);
+    recordCall(request, deps, call, envelope);
+    if (!(error instanceof ApiError)) deps.onUnexpected?.(error, request.requestId);
+    sseHeaders(res, request.requestId);
+    res.end(errorEvent(envelope));
+    return;
+  }
+  recordCall(request, deps, call, { Action: responseAction(call.actionText), RetCode: 0 });
+  stats.open++;
+  try {
+    sseHeaders(res, request.requestId);
+    const ready = { Cursor: feed.cursor(after), Head: feed.head };
+    res.write(`retry: 1000\nid: ${ready.Cursor}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
+    let lastWrite = Date.now();
+    while (!abort.signal.aborted && !feed.closed) {
+      const page = await feed.read(after, filter, PAGE);
+      after = page.next;
+      let text = "";
+      for (const e of page.events) text += `id: ${e.Cursor}\nevent: ${e.Type}\ndata: ${jsonText(e)}\n\n`;
+      if (text === "" && Date.now() - lastWrite >= KEEPALIVE_MS) text = ": keepalive\n\n";
+      if (text !== "") {
+        lastWrite = Date.now();
+        if (!res.write(text) && !(await drained(res))) break;
+      }
+      if (page.events.length < PAGE) await feed.waitPast(page.head, KEEPALIVE_MS, abort.signal);
+    }
+  } catch (error) {
+    // Behind retention (58301) or the store went away: say so, then close; the client decides what to do.
+    if (!res.destroyed) res.write(errorEvent(failureEnvelope("DescribeFeedEvents", error)));
+    if (!(error instanceof ApiError)) deps.onUnexpected?.(error, request.requestId);
+  } finally {
+    stats.open--;
+    if (!res.destroyed) res.end();
+  }
+}

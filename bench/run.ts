@@ -24,7 +24,7 @@ import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } 
 
 const { values: opts } = parseArgs({
   options: {
-    scenarios: { type: "string", default: "read,mutate,bulk,mixed" },
+    scenarios: { type: "string", default: "read,mutate,feed,bulk,mixed" },
     engines: { type: "string", default: process.env.SGPLANE_BENCH_PG ? "sqlite,postgres" : "sqlite" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
@@ -302,14 +302,63 @@ async function freshDb(engine: string, dir: string, name: string): Promise<strin
 
 const PROFILE = opts.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.profile}`];
 
-async function serve(db: string): Promise<Proc> {
-  return startProcess([...PROFILE, MAIN, "serve", "--port", "0", "--db", db, "--log-level", "warn"], 0);
+async function serve(db: string, extra: readonly string[] = []): Promise<Proc> {
+  return startProcess([...PROFILE, MAIN, "serve", "--port", "0", "--db", db, "--log-level", "warn", ...extra], 0);
+}
+
+/** Without the change feed and the audit trail: the "off" side of their A/B. */
+const FEED_AND_AUDIT_OFF = ["--feed", "off", "--audit", "off"];
+
+interface Variant {
+  readonly label: string;
+  readonly servers: readonly Proc[];
+  readonly workloads: readonly Workload[];
+}
+
+/**
+ * Two variants of sgplane on the same workload, rounds alternating in one run (no baseline process): row `ratio` is
+ * each variant's req/s over the first one's. For a cost of a feature: first the server without it.
+ */
+async function abVariants(scenario: string, engine: string, variants: readonly [Variant, Variant]): Promise<void> {
+  const streamsOf = (v: Variant): Stream[] =>
+    v.servers.map((s, k) => ({ url: s.url, bodies: v.workloads[k]?.bodies ?? [], cursor: v.workloads[k]?.start ?? 0 }));
+  const streams = variants.map(streamsOf);
+  const runs: MeasuredRun[][] = [[], []];
+  for (const stream of streams) await load(stream, 10, DURATION); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, v] of variants.entries()) {
+      const run = await measuredRound(v.servers, streams[i] ?? []);
+      runs[i]?.push(run);
+      console.error(
+        `  round ${r + 1} ${v.label}: ${Math.round(run.rps)} req/s, p50 ${run.p50.toFixed(2)} ms, p99 ${run.p99.toFixed(2)} ms`,
+      );
+    }
+  }
+  const first = median((runs[0] ?? []).map((x) => x.rps));
+  for (const [i, v] of variants.entries()) {
+    const mine = runs[i] ?? [];
+    const rps = median(mine.map((x) => x.rps));
+    rows.push({
+      scenario: `${scenario}: ${v.label}`,
+      engine,
+      rps,
+      p50: median(mine.map((x) => x.p50)),
+      p99: median(mine.map((x) => x.p99)),
+      serverP99: medianRange(mine.map((x) => x.serverP99)),
+      baseRps: first,
+      ratio: rps / first,
+      rssMb: v.servers.reduce((n, s) => n + rssMb(s), 0),
+      failures: mine.reduce((n, x) => n + x.failures, 0),
+      note: i === 0 ? "A/B: the baseline column is this row" : `A/B: ratio to "${variants[0].label}"`,
+    });
+  }
+  console.error(`done: ${scenario} ${engine}`);
 }
 
 /** SERVERS sgplane processes on the same database, started one after the other (the first applies migrations). */
-async function serveAll(db: string): Promise<Proc[]> {
+async function serveAll(db: string, extra: readonly string[] = []): Promise<Proc[]> {
   const servers: Proc[] = [];
-  for (let k = 0; k < SERVERS; k++) servers.push(await serve(db));
+  for (let k = 0; k < SERVERS; k++) servers.push(await serve(db, extra));
   return servers;
 }
 
@@ -323,61 +372,100 @@ function shared(bodies: readonly string[], align = 1): Workload[] {
   return Array.from({ length: SERVERS }, (_, k) => ({ bodies, start: k * step }));
 }
 
+const MUTATE_RESOURCES = 1000;
+const MUTATE_WORLD: WorldShape = {
+  companies: 1,
+  resourcesPerCompany: MUTATE_RESOURCES,
+  groupsPerCompany: 2,
+  rulesPerGroup: 2,
+  groupsPerResource: 2,
+};
+
+/**
+ * The mutating loop's bodies. Each server's generator gets its own slice of the resources, so no two undo each other's
+ * work. (Overlap would still not fail: unbinding an unbound pair is a no-op under the default
+ * DisassociateNotBound=Ignore, and binding a pair already bound at that priority is a no-op too — but every request
+ * here should do real work.)
+ */
+function mutateWorkloads(): Workload[] {
+  const resources = MUTATE_RESOURCES;
+  return Array.from({ length: SERVERS }, (_, k): Workload => {
+    const lo = Math.floor((k * resources) / SERVERS);
+    const count = Math.floor(((k + 1) * resources) / SERVERS) - lo;
+    const period = 2 * count;
+    // Body n: even, unbind the priority-2 group of resource r (it keeps its other one); odd, bind it back.
+    const bodies = Array.from({ length: period * Math.ceil(CYCLE / period) }, (_, n) => {
+      const r = lo + (Math.floor(n / 2) % count);
+      const g = groupId(1, (r + 1) % 2);
+      return n % 2 === 0
+        ? signedForm(keyOf(1), {
+            Action: "DisassociateSecGroup",
+            "SecGroupId.0": g,
+            "ResourceId.0": resourceId(1, r),
+          })
+        : signedForm(keyOf(1), {
+            Action: "AssociateSecGroup",
+            "ResourceId.0": resourceId(1, r),
+            "PrioritySecGroup.0.SecGroupId": g,
+            "PrioritySecGroup.0.Priority": "2",
+          });
+    });
+    return { bodies, start: 0 };
+  });
+}
+
+const READ_WORLD: WorldShape = {
+  companies: 1,
+  resourcesPerCompany: 10,
+  groupsPerCompany: 10,
+  rulesPerGroup: 10,
+  groupsPerResource: 1,
+};
+
+function readBody(): string {
+  const ids: Record<string, string> = { Action: "DescribeSecGroup" };
+  for (let g = 0; g < 10; g++) ids[`SecGroupId.${g}`] = groupId(1, g);
+  return signedForm(keyOf(1), ids);
+}
+
 const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> = {
   async read(engine, dir) {
     const db = await freshDb(engine, dir, "read");
-    await buildWorld(db, {
-      companies: 1,
-      resourcesPerCompany: 10,
-      groupsPerCompany: 10,
-      rulesPerGroup: 10,
-      groupsPerResource: 1,
-    });
+    await buildWorld(db, READ_WORLD);
     const servers = await serveAll(db);
-    const ids: Record<string, string> = { Action: "DescribeSecGroup" };
-    for (let g = 0; g < 10; g++) ids[`SecGroupId.${g}`] = groupId(1, g);
-    await abRounds("DescribeSecGroup 10 groups × 10 rules", engine, servers, shared([signedForm(keyOf(1), ids)]));
+    await abRounds("DescribeSecGroup 10 groups × 10 rules", engine, servers, shared([readBody()]));
     await stopAll(servers);
   },
   async mutate(engine, dir) {
-    const resources = 1000;
     const db = await freshDb(engine, dir, "mutate");
-    await buildWorld(db, {
-      companies: 1,
-      resourcesPerCompany: resources,
-      groupsPerCompany: 2,
-      rulesPerGroup: 2,
-      groupsPerResource: 2,
-    });
+    await buildWorld(db, MUTATE_WORLD);
     const servers = await serveAll(db);
-    // Each server's generator gets its own slice of the resources, so no two undo each other's work. (Overlap would
-    // still not fail: unbinding an unbound pair is a no-op under the default DisassociateNotBound=Ignore, and binding a
-    // pair already bound at that priority is a no-op too — but every request here should do real work.)
-    const workloads = Array.from({ length: SERVERS }, (_, k): Workload => {
-      const lo = Math.floor((k * resources) / SERVERS);
-      const count = Math.floor(((k + 1) * resources) / SERVERS) - lo;
-      const period = 2 * count;
-      // Body n: even, unbind the priority-2 group of resource r (it keeps its other one); odd, bind it back.
-      const bodies = Array.from({ length: period * Math.ceil(CYCLE / period) }, (_, n) => {
-        const r = lo + (Math.floor(n / 2) % count);
-        const g = groupId(1, (r + 1) % 2);
-        return n % 2 === 0
-          ? signedForm(keyOf(1), {
-              Action: "DisassociateSecGroup",
-              "SecGroupId.0": g,
-              "ResourceId.0": resourceId(1, r),
-            })
-          : signedForm(keyOf(1), {
-              Action: "AssociateSecGroup",
-              "ResourceId.0": resourceId(1, r),
-              "PrioritySecGroup.0.SecGroupId": g,
-              "PrioritySecGroup.0.Priority": "2",
-            });
-      });
-      return { bodies, start: 0 };
-    });
-    await abRounds("mutating loop (unbind + rebind, 1,000 resources)", engine, servers, workloads);
+    await abRounds("mutating loop (unbind + rebind, 1,000 resources)", engine, servers, mutateWorkloads());
     await stopAll(servers);
+  },
+  async feed(engine, dir) {
+    // The mutating loop with the change feed and the audit trail off, then on (the default): what they cost.
+    const off = await freshDb(engine, dir, "feedoff");
+    const on = await freshDb(engine, dir, "feedon");
+    await buildWorld(off, MUTATE_WORLD);
+    await buildWorld(on, MUTATE_WORLD);
+    const offServers = await serveAll(off, FEED_AND_AUDIT_OFF);
+    const onServers = await serveAll(on);
+    await abVariants("mutating loop", engine, [
+      { label: "feed + audit off", servers: offServers, workloads: mutateWorkloads() },
+      { label: "feed + audit on", servers: onServers, workloads: mutateWorkloads() },
+    ]);
+    await stopAll([...offServers, ...onServers]);
+    // Reads, with read auditing off and on (the feed and the audit of changes on in both).
+    const readDb = await freshDb(engine, dir, "readaudit");
+    await buildWorld(readDb, READ_WORLD);
+    const quiet = await serveAll(readDb, ["--audit-reads", "off"]);
+    const audited = await serveAll(readDb);
+    await abVariants("DescribeSecGroup 10 × 10", engine, [
+      { label: "read auditing off", servers: quiet, workloads: shared([readBody()]) },
+      { label: "read auditing on", servers: audited, workloads: shared([readBody()]) },
+    ]);
+    await stopAll([...quiet, ...audited]);
   },
   async bulk(engine, dir) {
     const db = await freshDb(engine, dir, "bulk");

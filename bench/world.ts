@@ -72,10 +72,14 @@ export function companySeed(c: number, shape: WorldShape): seed.SeedCompany {
   };
 }
 
-/** Creates the world in the database at `db` (companies numbered 1..N); returns seconds taken. */
+/**
+ * Creates the world in the database at `db` (companies numbered 1..N); returns seconds taken. Without feed events:
+ * a world is the bench's starting state, not a history (a 1M-binding world would otherwise start with 1.2M events,
+ * which retention would remove within days on a real server).
+ */
 export async function buildWorld(db: string, shape: WorldShape): Promise<number> {
   const started = performance.now();
-  const store = await openStore(db);
+  const store = await openStore(db, { feed: false });
   try {
     await store.write((tx) => tx.setRegions(["cn-bj2"]));
     for (let c = 1; c <= shape.companies; c++) {

@@ -24,8 +24,8 @@ export interface ApiRequest {
   readonly requestId?: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
-  /** Aborted when the client goes away. */
-  readonly signal?: AbortSignal;
+  /** A signal aborted when the client goes away (made on first use: most requests never wait for anything). */
+  readonly clientGone?: () => AbortSignal;
 }
 
 export interface ApiOutcome {
@@ -148,7 +148,7 @@ export async function acceptRequest(
     key: principal.key,
     auditing: deps.audit?.recorder !== undefined,
     ...(deps.feed !== undefined && { feed: deps.feed }),
-    ...(req.signal !== undefined && { signal: req.signal }),
+    ...(req.clientGone !== undefined && { clientGone: req.clientGone }),
   };
   const ctx: TenantContext | AccountContext | BaseContext =
     access.kind === "tenant"
@@ -177,9 +177,11 @@ function recordingStore(deps: PipelineDeps, req: ApiRequest & { requestId: strin
     close: () => store.close(),
     async write(fn, meta) {
       const audit = audited && !call.recorded ? auditEntry(facts(req, call, deps.clock), 0, "") : undefined;
+      const scope = call.access?.kind === "tenant" ? call.access.scope : undefined;
       const value = await store.write(fn, {
         requestId: req.requestId,
         action: call.spec?.name ?? "",
+        ...(scope !== undefined && { scope }),
         ...(audit !== undefined && { audit }),
         ...meta,
       });

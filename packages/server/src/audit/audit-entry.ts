@@ -6,15 +6,12 @@ import type { AuditEntry, KeyRecord } from "../store/port.ts";
 
 /** Longest parameter value kept in a record (a longer one keeps this much and says how long it was). */
 const MAX_VALUE = 4096;
-/** Most ids a record is searchable by. */
-const MAX_IDS = 200;
 const REDACTED = "(redacted)";
 
 /** Keys whose values are secrets wherever they appear (Keys.N.PrivateKey, a State's keys, a JSON body's). */
-const isSecretKey = (key: string): boolean => /(^|\.)(PrivateKey|Signature)$/i.test(key);
-/** Parameters that name objects a record can be searched by. */
-const ID_KEY = /(^|\.)(ResourceId|SecGroupId|RuleId|VPCId|SuperResourceId|DstVPCId)(\.\d+)?$/;
-const ID_TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
+const SECRET = /(^|\.)(PrivateKey|Signature)$/i;
+// Every parameter of every request is checked: a cheap test first, the pattern only for keys that could match.
+const isSecretKey = (key: string): boolean => (key.endsWith("ey") || key.endsWith("ure")) && SECRET.test(key);
 
 function redact(value: ParamValue): ParamValue {
   if (Array.isArray(value)) return value.map(redact);
@@ -46,47 +43,27 @@ function redactDocument(text: string): ParamValue {
   }
 }
 
-/** The bag as recorded: no Signature, no private key, long values cut. */
-export function recordedParams(bag: ParamBag): Record<string, ParamValue> {
+/**
+ * The parameters a record keeps for a call: every one but Signature, private keys redacted, long values cut. Those
+ * kept as columns of their own (Action, PublicKey, Region: `columns`) are left out here when equal to them; the
+ * reader puts them back (feed-read.ts), which keeps a record small: every call writes one.
+ */
+export function recordedParams(
+  bag: ParamBag,
+  columns: Readonly<Record<string, string>> = {},
+): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
-  for (const [key, value] of Object.entries(bag)) {
+  for (const key in bag) {
+    const value = bag[key] as ParamValue;
     if (key === "Signature") continue;
+    if (typeof value === "string" && value !== "" && columns[key] === value) continue;
     if (isSecretKey(key)) out[key] = REDACTED;
-    else if (key === "State" && typeof value === "string") out[key] = shorten(redactDocument(value));
-    else out[key] = shorten(redact(value));
+    else if (typeof value === "string") {
+      if (key === "State") out[key] = shorten(redactDocument(value));
+      else out[key] = value.length > MAX_VALUE ? shorten(value) : value;
+    } else out[key] = shorten(redact(value));
   }
   return out;
-}
-
-/** The ids a call named (each once): from Key, Key.N and Key.N.Field parameters, lists and JSON-array strings. */
-export function namedIds(bag: ParamBag): string[] {
-  const ids = new Set<string>();
-  const take = (value: unknown): void => {
-    if (ids.size >= MAX_IDS) return;
-    if (typeof value === "string") {
-      const text = value.trim();
-      if (text.startsWith("[")) {
-        try {
-          take(JSON.parse(text));
-        } catch {}
-      } else if (ID_TOKEN.test(text)) ids.add(text);
-    } else if (Array.isArray(value)) for (const v of value) take(v);
-    else if (value !== null && typeof value === "object") {
-      for (const [k, v] of Object.entries(value)) if (ID_KEY.test(k)) take(v);
-    }
-  };
-  for (const [key, value] of Object.entries(bag)) {
-    if (ID_KEY.test(key)) take(value);
-    else if (Array.isArray(value) || (value !== null && typeof value === "object")) {
-      // Native JSON lists of objects (PrioritySecGroup, Rule): their id fields.
-      for (const item of Array.isArray(value) ? value : [value]) {
-        if (item !== null && typeof item === "object" && !Array.isArray(item)) {
-          for (const [k, v] of Object.entries(item)) if (ID_KEY.test(k)) take(v);
-        }
-      }
-    }
-  }
-  return [...ids];
 }
 
 export interface CallFacts {
@@ -108,11 +85,14 @@ export interface CallFacts {
 
 export function auditEntry(facts: CallFacts, retCode: number, message: string): AuditEntry {
   const { key, bag } = facts;
+  const action = (facts.action ?? "").slice(0, 64);
+  const publicKey = (facts.publicKey ?? "").slice(0, 256);
+  const region = (facts.region ?? "").slice(0, 64);
   return {
     timeMs: facts.timeMs,
     requestId: facts.requestId,
-    action: (facts.action ?? "").slice(0, 64),
-    publicKey: (facts.publicKey ?? "").slice(0, 256),
+    action,
+    publicKey,
     authenticated: facts.authenticated,
     operator: key?.operator ?? false,
     companyId: key?.companyId ?? null,
@@ -120,10 +100,11 @@ export function auditEntry(facts: CallFacts, retCode: number, message: string): 
     subAccount: key?.subAccount ?? false,
     sourceIp: facts.sourceIp,
     userAgent: facts.userAgent.slice(0, 512),
-    region: (facts.region ?? "").slice(0, 64),
+    region,
     projectId: (facts.projectId ?? "").slice(0, 64),
-    params: JSON.stringify(bag === undefined ? {} : recordedParams(bag)),
-    objectIds: bag === undefined ? [] : namedIds(bag),
+    params: JSON.stringify(
+      bag === undefined ? {} : recordedParams(bag, { Action: action, PublicKey: publicKey, Region: region }),
+    ),
     retCode,
     message,
     mutating: facts.mutating,

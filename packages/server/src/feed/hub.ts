@@ -2,8 +2,8 @@
 // followers waiting for what comes next. Followers read pages (long-poll and SSE alike); a page from memory costs
 // no query, a page older than memory is read from the store, and one older than retention is refused (58301).
 import { ApiError, type feedModels, formatCursor, parseCursor } from "@sgplane/catalogue";
+import { visible } from "../store/feed-filter.ts";
 import type { FeedEventRow, FeedFilter, Store } from "../store/port.ts";
-import { visible } from "./visibility.ts";
 import { wireEvent } from "./wire-event.ts";
 
 export interface FeedPage {
@@ -66,9 +66,9 @@ export class FeedHub {
     const hub = new FeedHub(store, info.feedId, info.head, options);
     hub.#unsubscribe = store.onFeedAdvance(() => {
       hub.#stale = true;
-      hub.#pull();
+      hub.#pull(false);
     });
-    hub.#timer = setInterval(() => hub.#pull(), CHECK_MS);
+    hub.#timer = setInterval(() => hub.#pull(false), CHECK_MS);
     hub.#timer.unref();
     return hub;
   }
@@ -142,7 +142,7 @@ export class FeedHub {
   /** Reads whatever the store has beyond the head now, this process's own commits included. */
   async catchUp(): Promise<void> {
     await this.#store.feedSettled();
-    this.#pull();
+    this.#pull(true);
     await this.#pulling;
   }
 
@@ -172,18 +172,17 @@ export class FeedHub {
       if (after < info.floor) {
         throw new ApiError("FeedCursorExpired", { cursor: formatCursor(this.#feedId, after), floor: info.floor });
       }
-      const rows = await tx.feedEvents(after, filter, limit);
-      const last = rows[rows.length - 1];
-      return {
-        events: rows.map((r) => wireEvent(this.#feedId, r)),
-        next: rows.length === limit && last !== undefined ? last.position : info.head,
-        head: info.head,
-      };
+      const page = await tx.feedEvents(after, filter, limit);
+      return { events: page.events.map((r) => wireEvent(this.#feedId, r)), next: page.through, head: info.head };
     });
   }
 
-  /** Reads new events into memory (one read at a time; a wake-up during one runs another after it). */
-  #pull(): void {
+  /**
+   * Reads new events into memory (one read at a time; a wake-up during one runs another after it). Only when someone
+   * waits for them (or `force`: a reader asks): a server nobody follows reads nothing, it only notes it is behind.
+   */
+  #pull(force: boolean): void {
+    if (!force && this.#waiters.size === 0) return;
     if (this.#pulling !== undefined) {
       this.#again = true;
       return;
@@ -205,12 +204,20 @@ export class FeedHub {
   async #pullOnce(): Promise<void> {
     this.#stale = false;
     for (;;) {
-      const rows = await this.#store.read((tx) => tx.feedEvents(this.#head, {}, PULL));
+      const { events: rows, through } = await this.#store.read((tx) => tx.feedEvents(this.#head, {}, PULL));
+      if (rows.length === PULL && this.#waiters.size === 0) {
+        // Far behind and nobody waiting: skip to the head instead of reading it all; older pages come from the store.
+        const { head } = await this.#store.read((tx) => tx.feedInfo());
+        this.#entries = [];
+        this.#from = head;
+        this.#head = head;
+        return;
+      }
       for (const row of rows) {
         if (row.position <= this.#head) continue;
         this.#entries.push({ row, wire: wireEvent(this.#feedId, row) });
-        this.#head = row.position;
       }
+      if (through > this.#head) this.#head = through;
       if (this.#entries.length > this.#memory) {
         const dropped = this.#entries.splice(0, this.#entries.length - this.#memory);
         this.#from = dropped[dropped.length - 1]?.row.position ?? this.#from;

@@ -18,6 +18,6 @@ export function wireEvent(feedId: string, e: FeedEventRow): feedModels.FeedEvent
     ...(e.region !== null && { Region: e.region }),
     RequestId: e.requestId,
     Action: e.action,
-    State: JSON.parse(e.state) as feedModels.ObjectState,
+    State: e.state as feedModels.ObjectState,
   });
 }

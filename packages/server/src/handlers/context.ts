@@ -25,8 +25,8 @@ export interface BaseContext {
   readonly feed?: FeedHub;
   /** Whether this server keeps an audit trail (--audit). */
   readonly auditing: boolean;
-  /** Aborted when the client goes away (a long-poll stops waiting). */
-  readonly signal?: AbortSignal;
+  /** A signal aborted when the client goes away (a long-poll stops waiting); made on first use. */
+  readonly clientGone?: () => AbortSignal;
 }
 
 /** A tenant action runs in one company/project/region. */

@@ -66,7 +66,7 @@ export async function streamFeed(
   let feed: NonNullable<AccountContext["feed"]>;
   let filter: FeedFilter;
   try {
-    accepted = await acceptRequest({ ...request, signal: abort.signal }, deps, call);
+    accepted = await acceptRequest({ ...request, clientGone: () => abort.signal }, deps, call);
     if (accepted.action !== "DescribeFeedEvents") {
       throw new ApiError("InvalidParams", { name: "Action", reason: "GET /feed streams DescribeFeedEvents only" });
     }

@@ -109,9 +109,17 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, deps: HttpDe
   const read = await readBody(req, deps.limits);
   let outcome: ApiOutcome;
   if (read.ok) {
-    const abort = new AbortController();
-    res.once("close", () => abort.abort());
-    outcome = await handleApiRequest({ ...apiRequest(req, requestId, query, read.body), signal: abort.signal }, deps);
+    let abort: AbortController | undefined;
+    const clientGone = () => {
+      if (abort === undefined) {
+        const made = new AbortController();
+        abort = made;
+        if (res.destroyed || res.writableFinished) made.abort();
+        else res.once("close", () => made.abort());
+      }
+      return abort.signal;
+    };
+    outcome = await handleApiRequest({ ...apiRequest(req, requestId, query, read.body), clientGone }, deps);
   } else if (read.tooLarge) {
     const error = new ApiError("InvalidParams", {
       name: "body",

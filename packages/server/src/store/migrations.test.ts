@@ -124,6 +124,11 @@ describe("postgres URL", () => {
 const POSTGRES_ONLY: Readonly<Record<string, string>> = {
   feed_pending: "events committed but not yet numbered by sgplane_sequence_feed",
   feed_tx_seq: "the number each writer draws as its last statement, which orders its events in the queue",
+  audit_by_tx: "finds the audit records whose events the sequencer has just numbered",
+};
+/** Columns of PostgreSQL's only, likewise. */
+const POSTGRES_ONLY_COLUMNS: Readonly<Record<string, string>> = {
+  "audit.tx_seq": "the writer's transaction number, by which the sequencer fills in its audit record's positions",
 };
 
 /** Per table: columns in order with NOT NULL, primary key, unique keys, foreign keys; the same shape from both engines. */
@@ -232,7 +237,8 @@ async function postgresShape(url: string): Promise<SchemaShape> {
        JOIN pg_namespace n ON n.oid = cl.relnamespace AND n.nspname = 'public'
        WHERE f.contype = 'f'`,
     );
-    const shape = shapeOf(columns.rows, unique.rows, fks.rows);
+    const own = (r: { tbl: string; col: string }) => !Object.hasOwn(POSTGRES_ONLY_COLUMNS, `${r.tbl}.${r.col}`);
+    const shape = shapeOf(columns.rows.filter(own), unique.rows, fks.rows);
     for (const name of Object.keys(POSTGRES_ONLY)) delete shape[name];
     return shape;
   });

@@ -129,7 +129,7 @@ export interface KeyRef {
   readonly userName: string;
 }
 
-/** One change event as stored: where it belongs (for visibility) and the object's state as JSON text. */
+/** One change event as stored: where it belongs (for visibility) and the object's state. */
 export interface FeedEventRow {
   readonly position: number;
   readonly timeMs: number;
@@ -140,7 +140,7 @@ export interface FeedEventRow {
   readonly action: string;
   readonly type: EventType;
   readonly objectId: string;
-  readonly state: string;
+  readonly state: object;
 }
 
 /**
@@ -154,6 +154,11 @@ export interface FeedFilter {
   readonly region?: string;
   readonly projectId?: string;
   readonly types?: readonly EventType[];
+}
+
+export interface FeedEventPage {
+  readonly events: readonly FeedEventRow[];
+  readonly through: number;
 }
 
 export interface FeedInfo {
@@ -195,9 +200,8 @@ export interface AuditEntry {
   readonly userAgent: string;
   readonly region: string;
   readonly projectId: string;
+  /** Without Action, PublicKey and Region when they equal those fields (a reader restores them: AuditRow). */
   readonly params: string;
-  /** The ids the call named, each once. */
-  readonly objectIds: readonly string[];
   readonly retCode: number;
   readonly message: string;
   readonly mutating: boolean;
@@ -205,6 +209,8 @@ export interface AuditEntry {
 
 export interface AuditRow extends AuditEntry {
   readonly id: number;
+  /** Every parameter as recorded, Action, PublicKey and Region put back. */
+  readonly allParams: Record<string, unknown>;
   readonly eventCount: number;
   /** Positions of the call's feed events, while the feed still holds them. */
   readonly firstPosition: number | undefined;
@@ -286,8 +292,11 @@ export interface ReadTx {
   listBindings(scope: Scope, secGroupId: string | undefined, page: Page): Promise<Paged<BindingRow>>;
 
   feedInfo(): Promise<FeedInfo>;
-  /** Events after a position, in position order, at most limit, that the filter lets through. */
-  feedEvents(after: number, filter: FeedFilter, limit: number): Promise<readonly FeedEventRow[]>;
+  /**
+   * Events after a position, in position order, at most limit, that the filter lets through; every event up to
+   * `through` was examined (the head, when the scan reached it).
+   */
+  feedEvents(after: number, filter: FeedFilter, limit: number): Promise<FeedEventPage>;
   /** Every object the filter lets through (types are ignored). */
   snapshotRows(filter: FeedFilter): Promise<SnapshotRows>;
   /** Audit records, newest first. */
@@ -396,6 +405,8 @@ export interface WriteTx extends ReadTx {
 export interface WriteMeta {
   readonly requestId: string;
   readonly action: string;
+  /** A tenant request's scope: every group it binds or edits rules of is in it. */
+  readonly scope?: Scope;
   readonly audit?: AuditEntry;
   readonly internal?: boolean;
 }

@@ -43,7 +43,7 @@ function auditRecord(r: AuditRow): feedModels.AuditRecord {
     UserAgent: r.userAgent,
     Region: r.region,
     ProjectId: r.projectId,
-    Params: JSON.parse(r.params) as Record<string, unknown>,
+    Params: r.allParams,
     RetCode: r.retCode,
     Message: r.message,
     Mutating: r.mutating,

@@ -10,13 +10,14 @@ export const describeFeedEvents: Handler<"DescribeFeedEvents"> = async (input, c
   const limit = input.Limit === undefined || input.Limit === 0 ? DEFAULT_LIMIT : input.Limit;
   const deadline = Date.now() + (input.WaitSeconds ?? 0) * 1000;
   let after = await feed.positionOf(input.After);
+  const gone = ctx.clientGone?.();
   for (;;) {
     const page = await feed.read(after, filter, limit);
     const remaining = deadline - Date.now();
-    if (page.events.length > 0 || remaining <= 0 || ctx.signal?.aborted === true) {
+    if (page.events.length > 0 || remaining <= 0 || gone?.aborted === true) {
       return { Events: [...page.events], Cursor: feed.cursor(page.next), Head: page.head };
     }
     after = page.next;
-    await feed.waitPast(page.head, remaining, ctx.signal);
+    await feed.waitPast(page.head, remaining, gone);
   }
 };

@@ -1,7 +1,19 @@
 // SqlDriver over PostgreSQL (`pg`): a connection pool; READ COMMITTED writers serialised by row locks, retried on conflict.
 import { Client, DatabaseError, Pool, type PoolClient, type PoolConfig, type QueryResult } from "pg";
 import { StoreError, type StoreErrorKind } from "../errors.ts";
-import type { FeedPlumbing, LockableTable, SeqTable, SqlConn, SqlDialect, SqlDriver, SqlValue } from "../sql/driver.ts";
+import {
+  type CommitSink,
+  type FeedPlumbing,
+  flushStaged,
+  type LockableTable,
+  type SeqTable,
+  type SqlConn,
+  type SqlDialect,
+  type SqlDriver,
+  type SqlValue,
+  type StagedRows,
+  stage,
+} from "../sql/driver.ts";
 import { IDS } from "../sql/in-list.ts";
 import { DEFAULT_RETRY, type RetryPolicy, retryOnConflict } from "../sql/retry.ts";
 import { PostgresFeed } from "./postgres-feed.ts";
@@ -95,6 +107,8 @@ class TxConn implements SqlConn {
   #open = true;
   /** What this transaction locked, for the TransactionConflict message. */
   readonly locked: string[] = [];
+  /** Rows to write before COMMIT (writeAtCommit). */
+  readonly staged: StagedRows = new Map();
 
   /** The last query sent: a connection runs one query at a time, so callers' concurrent queries queue here. */
   #tail: Promise<unknown> = Promise.resolve();
@@ -153,6 +167,10 @@ class TxConn implements SqlConn {
     if (ids.length === 0) return;
     this.locked.push(...ids.map(String));
     await this.#query({ ...LOCK_SQL[table][purpose ?? "update"], values: [[...ids]] });
+  }
+
+  writeAtCommit<R>(sink: CommitSink<R>, row: R): void {
+    stage(this.staged, sink as CommitSink<unknown>, row);
   }
 
   async lockNamed(name: "seed-load"): Promise<void> {
@@ -255,6 +273,7 @@ export class PostgresDriver implements SqlDriver {
       seen?.(conn);
       try {
         const result = await fn(conn);
+        await flushStaged(conn, conn.staged);
         await conn.end();
         await client.query("COMMIT");
         return result;

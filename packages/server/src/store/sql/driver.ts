@@ -44,6 +44,32 @@ export interface SqlConn {
   lockRows(table: LockableTable, ids: readonly (string | number)[], purpose?: "delete"): Promise<void>;
   /** Serialise with every other transaction that takes the same named lock, in any process; released at commit. */
   lockNamed(name: "seed-load"): Promise<void>;
+  /**
+   * Has `row` written by `sink` as the transaction's last statements, after every callback that shares the
+   * transaction (SQLite's group commit writes all of a batch's rows in one go). A callback that fails takes its rows
+   * with it.
+   */
+  writeAtCommit<R>(sink: CommitSink<R>, row: R): void;
+}
+
+/** Rows a transaction writes last, all at once (the feed's events and audit records: feed-capture.ts). */
+export interface CommitSink<R> {
+  write(conn: SqlConn, rows: readonly R[]): Promise<void>;
+}
+
+/** A sink and the rows staged for it, in the order they were staged. */
+export type StagedRows = Map<CommitSink<unknown>, unknown[]>;
+
+export function stage(staged: StagedRows, sink: CommitSink<unknown>, row: unknown): void {
+  const rows = staged.get(sink);
+  if (rows === undefined) staged.set(sink, [row]);
+  else rows.push(row);
+}
+
+/** Writes what was staged, sink by sink, in the order the sinks were first used. */
+export async function flushStaged(conn: SqlConn, staged: StagedRows): Promise<void> {
+  for (const [sink, rows] of staged) await sink.write(conn, rows);
+  staged.clear();
 }
 
 /** The few SQL fragments that differ between engines. */

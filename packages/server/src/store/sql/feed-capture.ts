@@ -24,8 +24,9 @@ import type {
   UserRow,
   VpcRow,
 } from "../port.ts";
-import type { SqlConn, SqlDialect, SqlValue } from "./driver.ts";
-import { col, cols, ValuesInsert } from "./multi-row.ts";
+import type { CommitSink, SqlConn, SqlDialect, SqlValue } from "./driver.ts";
+import { expandIds, IDS, idChunks } from "./in-list.ts";
+import { cols, ValuesInsert } from "./multi-row.ts";
 import { bool } from "./rows.ts";
 
 /** Where an event's object belongs; rules and bindings take their group's, looked up as the events are written. */
@@ -45,7 +46,7 @@ interface CapturedEvent {
 
 const GLOBAL: Place = { companyId: null, projectId: null, region: null };
 const ofCompany = (companyId: number): EventScope => ({ companyId, projectId: null, region: null });
-const placed = (r: { companyId: number; projectId: string; region: string }): EventScope => ({
+const placed = (r: { companyId: number; projectId: string; region: string }): Place => ({
   companyId: r.companyId,
   projectId: r.projectId,
   region: r.region,
@@ -58,6 +59,8 @@ const placed = (r: { companyId: number; projectId: string; region: string }): Ev
  */
 export class FeedCapture {
   readonly #events: CapturedEvent[] = [];
+  /** The scope of every group this transaction wrote: where its rules' and bindings' events belong. */
+  readonly groupPlaces = new Map<string, Place>();
 
   constructor(readonly enabled: boolean) {}
 
@@ -74,7 +77,9 @@ export class FeedCapture {
   }
 
   secGroup(type: "SecGroupCreated" | "SecGroupUpdated" | "SecGroupDeleted", g: SecGroupRow): void {
-    this.#add(type, g.secGroupId, secGroupState(g), placed(g));
+    const place = placed(g);
+    this.groupPlaces.set(g.secGroupId, place);
+    this.#add(type, g.secGroupId, secGroupState(g), place);
   }
 
   /** `group`: the group's own row, when the group is deleted in the same transaction (no longer there to look up). */
@@ -122,14 +127,13 @@ export class FeedCapture {
   }
 }
 
-const EVENT_COLUMNS = "time_ms, company_id, project_id, region, request_id, action, type, object_id, state";
 export const AUDIT_COLUMNS = `time_ms, request_id, action, public_key, authenticated, operator, company_id, user_name,
-  sub_account, source_ip, user_agent, region, project_id, params, object_ids, ret_code, message, mutating, event_count`;
+  sub_account, source_ip, user_agent, region, project_id, params, ret_code, message, mutating, event_count,
+  first_position, last_position`;
 
-/** ' a b c ': each id between spaces, so `LIKE '% a %'` finds one. */
-export const objectIdsText = (ids: readonly string[]): string => (ids.length === 0 ? " " : ` ${ids.join(" ")} `);
-
-function auditValues(a: AuditEntry, eventCount: number): SqlValue[] {
+/** An audit row's values; its events' positions (the last two columns) are filled in where they become known. */
+function auditValues(a: AuditEntry, eventCount: number, first?: number): SqlValue[] {
+  const known = first !== undefined && eventCount > 0;
   return [
     a.timeMs,
     a.requestId,
@@ -145,11 +149,12 @@ function auditValues(a: AuditEntry, eventCount: number): SqlValue[] {
     a.region,
     a.projectId,
     a.params,
-    objectIdsText(a.objectIds),
     a.retCode,
     a.message,
     bool(a.mutating),
     eventCount,
+    known ? first : null,
+    known ? first + eventCount - 1 : null,
   ];
 }
 
@@ -168,124 +173,153 @@ const AUDIT_TYPES = [
   "TEXT",
   "TEXT",
   "TEXT",
-  "TEXT",
   "INTEGER",
   "TEXT",
   "INTEGER",
   "INTEGER",
+  "BIGINT",
+  "BIGINT",
 ] as const;
 
 /** audit's columns as a json_to_recordset column list (PostgreSQL). */
 const AUDIT_RECORD = `time_ms bigint, request_id text, action text, public_key text, authenticated integer,
   operator integer, company_id integer, user_name text, sub_account integer, source_ip text, user_agent text,
-  region text, project_id text, params text, object_ids text, ret_code integer, message text, mutating integer,
-  event_count integer`;
+  region text, project_id text, params text, ret_code integer, message text, mutating integer,
+  event_count integer, first_position bigint, last_position bigint`;
 const AUDIT_KEYS = AUDIT_COLUMNS.split(",").map((c) => c.trim());
 
-const auditJson = (entries: readonly { a: AuditEntry; events: number }[]): string =>
+interface AuditInsert {
+  readonly a: AuditEntry;
+  readonly events: number;
+  /** Where the call's events start, when known as it is written (SQLite). */
+  readonly first?: number;
+}
+
+const auditJson = (entries: readonly AuditInsert[]): string =>
   JSON.stringify(
-    entries.map(({ a, events }) => Object.fromEntries(auditValues(a, events).map((v, i) => [AUDIT_KEYS[i], v]))),
+    entries.map(({ a, events, first }) =>
+      Object.fromEntries(auditValues(a, events, first).map((v, i) => [AUDIT_KEYS[i], v])),
+    ),
   );
-
-interface EventRowInput {
-  readonly e: CapturedEvent;
-  readonly timeMs: number;
-  readonly requestId: string;
-  readonly action: string;
-}
-
-function eventValues({ e, timeMs, requestId, action }: EventRowInput): SqlValue[] {
-  const own = "group" in e.scope ? GLOBAL : e.scope;
-  const group = "group" in e.scope ? e.scope.group : null;
-  return [timeMs, own.companyId, own.projectId, own.region, requestId, action, e.type, e.objectId, e.state, group];
-}
 
 /** The events of one transaction and its audit record, written as its last statements. */
 export interface FeedRecord {
   readonly events: readonly CapturedEvent[];
+  /**
+   * Where its rules' and bindings' events belong without asking the database: the groups it wrote, then the scope of
+   * the tenant request (whose groups are all in it); the rest are looked up.
+   */
+  readonly groupPlaces: ReadonlyMap<string, Place>;
+  readonly scope: Place | undefined;
   readonly requestId: string;
   readonly action: string;
   readonly audit: AuditEntry | undefined;
   readonly timeMs: number;
 }
 
+/** A run of consecutive events of one company (or of global objects: null), as one row of `events`. */
+interface Run {
+  readonly companyId: number | null;
+  readonly count: number;
+  /** The JSON array of its events: [time_ms, project_id, region, request_id, action, type, object_id, state]. */
+  readonly events: string;
+}
+
 /**
- * Writes a transaction's feed record. SQLite (positions in the transaction): the events straight into `events`,
- * then the audit row. PostgreSQL (positions after commit): one statement that draws the transaction's number — its
- * last statement, after every lock, so a transaction that waited for another draws a larger one — and writes the
- * events to feed_pending and the audit row; a rule's or binding's scope is its group's, joined in that statement.
+ * Cuts events (in position order) into runs of one company each. An element is spliced from its parts: the state is
+ * already JSON. A rule's or binding's scope is its group's (`scopes`).
+ */
+function runsOf(records: readonly FeedRecord[], scopes: ReadonlyMap<string, Place>): Run[] {
+  const runs: Run[] = [];
+  let company: number | null | undefined;
+  let parts: string[] = [];
+  const close = () => {
+    if (company !== undefined && parts.length > 0)
+      runs.push({ companyId: company, count: parts.length, events: `[${parts.join(",")}]` });
+    parts = [];
+  };
+  for (const r of records) {
+    const common = `${JSON.stringify(r.requestId)},${JSON.stringify(r.action)}`;
+    for (const e of r.events) {
+      const place = "group" in e.scope ? (scopes.get(e.scope.group) ?? GLOBAL) : e.scope;
+      if (place.companyId !== company) {
+        close();
+        company = place.companyId;
+      }
+      parts.push(
+        `[${r.timeMs},${JSON.stringify(place.projectId)},${JSON.stringify(place.region)},${common},"${e.type}",${JSON.stringify(e.objectId)},${e.state}]`,
+      );
+    }
+  }
+  close();
+  return runs;
+}
+
+/** The scope of each group whose rules' or bindings' events these records hold; one query for those not known. */
+async function groupScopes(conn: SqlConn, records: readonly FeedRecord[]): Promise<Map<string, Place>> {
+  const scopes = new Map<string, Place>();
+  const ids = new Set<string>();
+  for (const r of records) {
+    for (const e of r.events) {
+      if (!("group" in e.scope) || scopes.has(e.scope.group)) continue;
+      const known = r.groupPlaces.get(e.scope.group) ?? r.scope;
+      if (known !== undefined) scopes.set(e.scope.group, known);
+      else ids.add(e.scope.group);
+    }
+  }
+  for (const chunk of idChunks([...ids])) {
+    const rows = await conn.all<{
+      secgroup_id: string;
+      company_id: number | string;
+      project_id: string;
+      region: string;
+    }>(
+      expandIds(
+        `SELECT secgroup_id, company_id, project_id, region FROM secgroups WHERE secgroup_id IN ${IDS}`,
+        chunk.length,
+      ),
+      chunk,
+    );
+    for (const g of rows) {
+      scopes.set(g.secgroup_id, { companyId: Number(g.company_id), projectId: g.project_id, region: g.region });
+    }
+  }
+  return scopes;
+}
+
+/**
+ * Writes transactions' feed records (a CommitSink: the driver hands it every record of a transaction at once, after
+ * the last callback). SQLite (positions in the transaction): a group-commit batch's events as runs, numbered after
+ * the head in callback order (the order they commit in), then its audit records, which therefore know their events'
+ * positions. PostgreSQL (positions after commit): per transaction, one statement that draws the transaction's number
+ * — its last statement, after every lock, so a transaction that waited for another draws a larger one — and writes
+ * its runs to feed_pending and its audit row.
  */
 export function feedWriterFor(d: SqlDialect) {
-  // A scope that comes from a group: v.column10 names the group; its row gives company, project and region.
-  const fromGroup = (i: number, column: string) => `CASE WHEN ${col(10)} IS NULL THEN ${col(i)} ELSE g.${column} END`;
-  const insertEvents = new ValuesInsert<EventRowInput>(d, {
-    into: `INSERT INTO events (${EVENT_COLUMNS})`,
-    types: ["BIGINT", "INTEGER", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"],
-    select: () =>
-      `${col(1)}, ${fromGroup(2, "company_id")}, ${fromGroup(3, "project_id")}, ${fromGroup(4, "region")}, ` +
-      [5, 6, 7, 8, 9].map(col).join(", "),
-    join: `LEFT JOIN secgroups g ON g.secgroup_id = ${col(10)}`,
-    params: eventValues,
+  const insertRuns = new ValuesInsert<Run & { first: number; timeMs: number }>(d, {
+    into: "INSERT INTO events (first_position, last_position, company_id, time_ms, events)",
+    types: ["BIGINT", "BIGINT", "INTEGER", "BIGINT", "TEXT"],
+    select: () => cols(5),
+    params: (r) => [r.first, r.first + r.count - 1, r.companyId, r.timeMs, r.events],
   });
-  const insertAudit = new ValuesInsert<{ a: AuditEntry; events: number }>(d, {
+  const insertAudit = new ValuesInsert<AuditInsert>(d, {
     into: `INSERT INTO audit (${AUDIT_COLUMNS})`,
     types: AUDIT_TYPES,
     select: () => cols(AUDIT_TYPES.length),
-    params: ({ a, events }) => auditValues(a, events),
+    params: ({ a, events, first }) => auditValues(a, events, first),
   });
   const pendingRecord = `WITH t AS (SELECT nextval('feed_tx_seq') AS s),
 ev AS (
-  INSERT INTO feed_pending (tx_seq, ordinal, ${EVENT_COLUMNS})
-  SELECT t.s, e.ordinal, e.time_ms,
-    CASE WHEN e.scope_group IS NULL THEN e.company_id ELSE g.company_id END,
-    CASE WHEN e.scope_group IS NULL THEN e.project_id ELSE g.project_id END,
-    CASE WHEN e.scope_group IS NULL THEN e.region ELSE g.region END,
-    e.request_id, e.action, e.type, e.object_id, e.state
-  FROM t, json_to_recordset(?::json) AS e(ordinal integer, time_ms bigint, company_id integer, project_id text,
-    region text, request_id text, action text, type text, object_id text, state text, scope_group text)
-  LEFT JOIN secgroups g ON g.secgroup_id = e.scope_group
+  INSERT INTO feed_pending (tx_seq, run, company_id, count, events)
+  SELECT t.s, r.run, r.company_id, r.count, r.events
+  FROM t, json_to_recordset(?::json) AS r(run integer, company_id integer, count integer, events text)
 )
-INSERT INTO audit (${AUDIT_COLUMNS}) SELECT ${AUDIT_COLUMNS} FROM json_to_recordset(?::json) AS a(${AUDIT_RECORD})`;
+INSERT INTO audit (${AUDIT_COLUMNS}, tx_seq)
+SELECT ${AUDIT_COLUMNS}, (SELECT s FROM t) FROM json_to_recordset(?::json) AS a(${AUDIT_RECORD})`;
   const appendAuditJson = `INSERT INTO audit (${AUDIT_COLUMNS})
 SELECT ${AUDIT_COLUMNS} FROM json_to_recordset(?::json) AS a(${AUDIT_RECORD})`;
-  const EVENT_KEYS = [...EVENT_COLUMNS.split(",").map((c) => c.trim()), "scope_group"];
 
-  return {
-    /** Returns how many events it wrote. */
-    async write(conn: SqlConn, record: FeedRecord): Promise<number> {
-      const { events, audit } = record;
-      if (events.length === 0 && audit === undefined) return 0;
-      const rows = events.map((e) => ({
-        e,
-        timeMs: record.timeMs,
-        requestId: record.requestId,
-        action: record.action,
-      }));
-      if (d.feedPositions === "in-transaction") {
-        for (const chunk of insertEvents.chunks(rows)) await conn.run(chunk.sql, chunk.params);
-        if (audit !== undefined) await appendAudit(conn, [{ a: audit, events: events.length }]);
-        return events.length;
-      }
-      const eventsJson = JSON.stringify(
-        rows.map((r, i) => ({
-          ordinal: i + 1,
-          ...Object.fromEntries(eventValues(r).map((v, k) => [EVENT_KEYS[k], v])),
-        })),
-      );
-      await conn.run(pendingRecord, [
-        eventsJson,
-        audit === undefined ? "[]" : auditJson([{ a: audit, events: events.length }]),
-      ]);
-      return events.length;
-    },
-    appendAudit: (conn: SqlConn, entries: readonly AuditEntry[]) =>
-      appendAudit(
-        conn,
-        entries.map((a) => ({ a, events: 0 })),
-      ),
-  };
-
-  async function appendAudit(conn: SqlConn, entries: readonly { a: AuditEntry; events: number }[]): Promise<void> {
+  async function appendAudit(conn: SqlConn, entries: readonly AuditInsert[]): Promise<void> {
     if (entries.length === 0) return;
     if (d.feedPositions === "in-transaction") {
       for (const chunk of insertAudit.chunks(entries)) await conn.run(chunk.sql, chunk.params);
@@ -293,6 +327,56 @@ SELECT ${AUDIT_COLUMNS} FROM json_to_recordset(?::json) AS a(${AUDIT_RECORD})`;
       await conn.run(appendAuditJson, [auditJson(entries)]);
     }
   }
+
+  async function writeInTransaction(conn: SqlConn, records: readonly FeedRecord[]): Promise<void> {
+    const head = Number((await conn.get<{ head: number | bigint }>("SELECT head FROM feed_state WHERE id = 1"))?.head);
+    const scopes = await groupScopes(conn, records);
+    let position = head;
+    const audits: AuditInsert[] = [];
+    for (const r of records) {
+      if (r.audit !== undefined) audits.push({ a: r.audit, events: r.events.length, first: position + 1 });
+      position += r.events.length;
+    }
+    if (position > head) {
+      let first = head + 1;
+      const timeMs = records[records.length - 1]?.timeMs ?? Date.now();
+      const rows = runsOf(records, scopes).map((run) => {
+        const row = { ...run, first, timeMs };
+        first += run.count;
+        return row;
+      });
+      for (const chunk of insertRuns.chunks(rows)) await conn.run(chunk.sql, chunk.params);
+      await conn.run("UPDATE feed_state SET head = ? WHERE id = 1", [position]);
+    }
+    await appendAudit(conn, audits);
+  }
+
+  async function writeSequenced(conn: SqlConn, r: FeedRecord): Promise<void> {
+    const runs = runsOf([r], await groupScopes(conn, [r])).map((run, i) => ({
+      run: i + 1,
+      company_id: run.companyId,
+      count: run.count,
+      events: run.events,
+    }));
+    const audit = r.audit === undefined ? "[]" : auditJson([{ a: r.audit, events: r.events.length }]);
+    await conn.run(pendingRecord, [JSON.stringify(runs), audit]);
+  }
+
+  return {
+    sink: {
+      async write(conn: SqlConn, records: readonly FeedRecord[]): Promise<void> {
+        const worth = records.filter((r) => r.events.length > 0 || r.audit !== undefined);
+        if (worth.length === 0) return;
+        if (d.feedPositions === "in-transaction") await writeInTransaction(conn, worth);
+        else for (const r of worth) await writeSequenced(conn, r);
+      },
+    } satisfies CommitSink<FeedRecord>,
+    appendAudit: (conn: SqlConn, entries: readonly AuditEntry[]) =>
+      appendAudit(
+        conn,
+        entries.map((a) => ({ a, events: 0 })),
+      ),
+  };
 }
 
 export type FeedWriter = ReturnType<typeof feedWriterFor>;

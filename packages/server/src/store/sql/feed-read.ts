@@ -1,10 +1,12 @@
 // Reads of the change feed, the snapshot it starts from, and the audit trail. One filter (port.ts FeedFilter) means
 // the same thing to all of them and to the in-memory check of feed/visibility.ts.
 import { isEventType } from "@sgplane/catalogue";
+import { visible } from "../feed-filter.ts";
 import type {
   AuditQuery,
   AuditRow,
   BindingRow,
+  FeedEventPage,
   FeedEventRow,
   FeedFilter,
   FeedInfo,
@@ -73,58 +75,62 @@ function placeFilter(filter: FeedFilter, prefix = "", columns: { region: boolean
   return and(parts);
 }
 
-const EVENT_SELECT =
-  "SELECT position, time_ms, company_id, project_id, region, request_id, action, type, object_id, state FROM events";
+/** Rows of runs read per query while scanning the feed. */
+const RUNS_PER_READ = 64;
 
-interface EventRaw {
-  position: DbInt;
-  time_ms: DbInt;
+interface RunRaw {
+  first_position: DbInt;
+  last_position: DbInt;
   company_id: DbInt | null;
-  project_id: string | null;
-  region: string | null;
-  request_id: string;
-  action: string;
-  type: string;
-  object_id: string;
-  state: string;
+  events: string;
 }
 
-function toEvent(r: EventRaw): FeedEventRow {
-  if (!isEventType(r.type)) throw new Error(`unexpected event type in database: ${JSON.stringify(r.type)}`);
-  return {
-    position: Number(r.position),
-    timeMs: Number(r.time_ms),
-    companyId: r.company_id === null ? null : Number(r.company_id),
-    projectId: r.project_id,
-    region: r.region,
-    requestId: r.request_id,
-    action: r.action,
-    type: r.type,
-    objectId: r.object_id,
-    state: r.state,
-  };
-}
+type Element = [number, string | null, string | null, string, string, string, string, object];
 
 export async function feedInfo(conn: SqlConn): Promise<FeedInfo> {
-  const row = await conn.get<{ feed_id: string; floor: DbInt; head: DbInt | null }>(
-    "SELECT feed_id, floor, (SELECT MAX(position) FROM events) AS head FROM feed_state WHERE id = 1",
+  const row = await conn.get<{ feed_id: string; floor: DbInt; head: DbInt }>(
+    "SELECT feed_id, floor, head FROM feed_state WHERE id = 1",
   );
   if (row === undefined) throw new Error("feed_state is missing (migration 005 not applied?)");
-  return { feedId: row.feed_id, floor: Number(row.floor), head: Number(row.head ?? 0) };
+  return { feedId: row.feed_id, floor: Number(row.floor), head: Number(row.head) };
 }
 
+/**
+ * Reads runs (one company's consecutive events, migration 005) in position order — only the company's, when the
+ * filter names one — and the filter decides on each event. Runs never overlap, so their events come out in order.
+ */
 export async function feedEvents(
   conn: SqlConn,
   after: number,
   filter: FeedFilter,
   limit: number,
-): Promise<FeedEventRow[]> {
-  const where = placeFilter(filter);
-  const types = filter.types === undefined ? undefined : inList("type", filter.types);
-  const sql = `${EVENT_SELECT} WHERE position > ? AND ${where.sql}${types === undefined ? "" : ` AND ${types.sql}`}
-    ORDER BY position LIMIT ?`;
-  const rows = await conn.all<EventRaw>(sql, [after, ...where.params, ...(types?.params ?? []), limit]);
-  return rows.map(toEvent);
+): Promise<FeedEventPage> {
+  const { head } = await feedInfo(conn);
+  const company = filter.companyId === undefined ? "" : " AND company_id = ?";
+  const sql = `SELECT first_position, last_position, company_id, events FROM events
+    WHERE last_position > ?${company} ORDER BY first_position LIMIT ${RUNS_PER_READ}`;
+  const events: FeedEventRow[] = [];
+  let cursor = after;
+  for (;;) {
+    const runs = await conn.all<RunRaw>(sql, [cursor, ...(filter.companyId === undefined ? [] : [filter.companyId])]);
+    for (const run of runs) {
+      const first = Number(run.first_position);
+      const companyId = run.company_id === null ? null : Number(run.company_id);
+      const elements = JSON.parse(run.events) as Element[];
+      for (let i = 0; i < elements.length; i++) {
+        const position = first + i;
+        if (position <= after) continue;
+        const [timeMs, projectId, region, requestId, action, type, objectId, state] = elements[i] as Element;
+        if (!isEventType(type)) throw new Error(`unexpected event type in database: ${JSON.stringify(type)}`);
+        const e = { position, timeMs, companyId, projectId, region, requestId, action, type, objectId, state };
+        if (!visible(e, filter)) continue;
+        events.push(e);
+        if (events.length === limit) return { events, through: position };
+      }
+      cursor = Number(run.last_position);
+    }
+    if (runs.length < RUNS_PER_READ) return { events, through: Math.max(cursor, head) };
+  }
 }
 
 export async function snapshotRows(conn: SqlConn, filter: FeedFilter): Promise<SnapshotRows> {
@@ -232,8 +238,14 @@ async function users(conn: SqlConn, ofCompany: Where): Promise<UserRow[]> {
   }));
 }
 
-/** `LIKE` text matching one id between the spaces of audit.object_ids ('!' escapes the wildcards). */
-const likeId = (id: string): string => `% ${id.replace(/[!%_]/g, (c) => `!${c}`)} %`;
+/**
+ * `LIKE` patterns for an id among a record's parameters: as a JSON string value, or inside a JSON-array string
+ * value (old SDKs' `SecGroupId=["a","b"]`, whose quotes the JSON text escapes). '!' escapes the wildcards.
+ */
+function likeIds(id: string): [string, string] {
+  const text = id.replace(/[!%_]/g, (c) => `!${c}`);
+  return [`%"${text}"%`, `%\\"${text}\\"%`];
+}
 
 function auditWhere(q: AuditQuery): Where {
   const parts: Where[] = [];
@@ -244,7 +256,9 @@ function auditWhere(q: AuditQuery): Where {
   if (q.startMs !== undefined) parts.push({ sql: "time_ms >= ?", params: [q.startMs] });
   if (q.endMs !== undefined) parts.push({ sql: "time_ms < ?", params: [q.endMs] });
   if (q.actions !== undefined) parts.push(inList("action", q.actions));
-  for (const id of q.objectIds ?? []) parts.push({ sql: "object_ids LIKE ? ESCAPE '!'", params: [likeId(id)] });
+  for (const id of q.objectIds ?? []) {
+    parts.push({ sql: "(params LIKE ? ESCAPE '!' OR params LIKE ? ESCAPE '!')", params: likeIds(id) });
+  }
   if (q.publicKey !== undefined) parts.push({ sql: "public_key = ?", params: [q.publicKey] });
   if (q.userName !== undefined) parts.push({ sql: "user_name = ?", params: [q.userName] });
   if (q.retCodes !== undefined) {
@@ -271,11 +285,12 @@ interface AuditRaw {
   region: string;
   project_id: string;
   params: string;
-  object_ids: string;
   ret_code: DbInt;
   message: string;
   mutating: DbInt;
   event_count: DbInt;
+  first_position: DbInt | null;
+  last_position: DbInt | null;
 }
 
 export async function auditRecords(conn: SqlConn, query: AuditQuery, page: Page): Promise<Paged<AuditRow>> {
@@ -285,16 +300,6 @@ export async function auditRecords(conn: SqlConn, query: AuditQuery, page: Page)
     [...where.params, page.limit, page.offset],
   );
   const count = await conn.get<{ n: DbInt }>(`SELECT COUNT(*) AS n FROM audit WHERE ${where.sql}`, where.params);
-  const changed = rows.filter((r) => Number(r.event_count) > 0).map((r) => r.request_id);
-  const positions = new Map<string, { first: number; last: number }>();
-  for (const chunk of idChunks(changed)) {
-    const found = await conn.all<{ request_id: string; first: DbInt; last: DbInt }>(
-      `SELECT request_id, MIN(position) AS first, MAX(position) AS last FROM events
-        WHERE request_id IN ${expandIds(IDS, chunk.length)} GROUP BY request_id`,
-      chunk,
-    );
-    for (const f of found) positions.set(f.request_id, { first: Number(f.first), last: Number(f.last) });
-  }
   return {
     total: Number(count?.n ?? 0),
     rows: rows.map((r) => ({
@@ -313,13 +318,21 @@ export async function auditRecords(conn: SqlConn, query: AuditQuery, page: Page)
       region: r.region,
       projectId: r.project_id,
       params: r.params,
-      objectIds: r.object_ids.trim() === "" ? [] : r.object_ids.trim().split(" "),
+      allParams: withColumns(r),
       retCode: Number(r.ret_code),
       message: r.message,
       mutating: Number(r.mutating) === 1,
       eventCount: Number(r.event_count),
-      firstPosition: positions.get(r.request_id)?.first,
-      lastPosition: positions.get(r.request_id)?.last,
+      firstPosition: r.first_position === null ? undefined : Number(r.first_position),
+      lastPosition: r.last_position === null ? undefined : Number(r.last_position),
     })),
   };
+}
+
+/** A record's parameters with those kept only as columns put back (audit-entry.ts recordedParams). */
+function withColumns(r: AuditRaw): Record<string, unknown> {
+  const stored = JSON.parse(r.params) as Record<string, unknown>;
+  const columns = { Action: r.action, PublicKey: r.public_key, Region: r.region };
+  const back = Object.fromEntries(Object.entries(columns).filter(([k, v]) => v !== "" && !(k in stored)));
+  return { ...back, ...stored };
 }

@@ -5,7 +5,7 @@ import type {
   AuditRow,
   BindingRow,
   CompanyRow,
-  FeedEventRow,
+  FeedEventPage,
   FeedFilter,
   FeedInfo,
   KeyRecord,
@@ -449,7 +449,7 @@ export class SqlReadTx implements ReadTx {
     return feedInfo(this.conn);
   }
 
-  feedEvents(after: number, filter: FeedFilter, limit: number): Promise<readonly FeedEventRow[]> {
+  feedEvents(after: number, filter: FeedFilter, limit: number): Promise<FeedEventPage> {
     return feedEvents(this.conn, after, filter, limit);
   }
 

@@ -40,7 +40,7 @@ export class SqlStore implements Store {
       const capture = new FeedCapture(this.feedEnabled && meta?.internal !== true);
       const tx = new SqlWriteTx(conn, this.#sql, capture, this.#feedWriter, meta);
       const result = await fn(tx);
-      events = await tx.finish();
+      events = tx.finish();
       return result;
     });
     if (events > 0) this.driver.feed.committed();

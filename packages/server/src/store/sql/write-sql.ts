@@ -143,10 +143,12 @@ WHERE resources.company_id = excluded.company_id`,
       params: (c) => [...bindingParams(c), c.seq],
     }),
     companyIds: "SELECT company_id FROM companies ORDER BY seq",
-    // The newest event is never removed: MAX(position) stays the feed's head.
-    lastExpiredPosition: `SELECT MAX(position) AS p FROM events WHERE time_ms < ?
-      AND position < (SELECT MAX(position) FROM events)`,
-    pruneFeed: "DELETE FROM events WHERE position <= ?",
+    // Just below the first run still in the window (runs follow time closely enough: no index on time), and never
+    // the newest run. Scans only the expired prefix. Every run at or below it goes: all its events are older.
+    lastExpiredPosition: `SELECT COALESCE(
+        (SELECT first_position FROM events WHERE time_ms >= ? ORDER BY first_position LIMIT 1),
+        (SELECT MAX(first_position) FROM events)) - 1 AS p`,
+    pruneFeed: "DELETE FROM events WHERE last_position <= ?",
     raiseFeedFloor: "UPDATE feed_state SET floor = ? WHERE id = 1 AND floor < ?",
     pruneAudit: "DELETE FROM audit WHERE time_ms < ?",
     resetTenants: [

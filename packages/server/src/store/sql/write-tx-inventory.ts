@@ -242,6 +242,7 @@ export class SqlInventoryWriteTx extends SqlReadTx {
     const row = await this.conn.get<{ p: DbInt | null }>(this.sql.lastExpiredPosition, [beforeMs]);
     if (row?.p === null || row?.p === undefined) return 0;
     const through = Number(row.p);
+    if (through <= 0) return 0;
     const { changes } = await this.conn.run(this.sql.pruneFeed, [through]);
     await this.conn.run(this.sql.raiseFeedFloor, [through, through]);
     return changes;

@@ -28,21 +28,23 @@ export class SqlWriteTx extends SqlInventoryWriteTx implements WriteTx {
   }
 
   /**
-   * The transaction's last statements: its feed events and its call's audit record (none for an internal write).
-   * Returns how many events it wrote.
+   * Hands the transaction's feed events and its call's audit record (none for an internal write) to be written as
+   * its last statements; returns how many events.
    */
-  async finish(): Promise<number> {
+  finish(): number {
     const events = this.feed.drain();
     const meta = this.meta;
     if (meta?.internal === true) return 0;
-    const audit = meta?.audit;
-    return this.feedWriter.write(this.conn, {
+    this.conn.writeAtCommit(this.feedWriter.sink, {
       events,
+      groupPlaces: this.feed.groupPlaces,
+      scope: meta?.scope,
       requestId: meta?.requestId ?? randomUUID(),
       action: meta?.action ?? "Internal",
-      audit,
+      audit: meta?.audit,
       timeMs: Date.now(),
     });
+    return events.length;
   }
 
   private async runIn(template: string, ids: readonly string[]): Promise<void> {

@@ -2,7 +2,19 @@
 import Database from "better-sqlite3";
 import { StoreError, type StoreErrorKind } from "../errors.ts";
 import { AsyncMutex } from "../sql/async-mutex.ts";
-import type { FeedPlumbing, LockableTable, SeqTable, SqlConn, SqlDialect, SqlDriver, SqlValue } from "../sql/driver.ts";
+import {
+  type CommitSink,
+  type FeedPlumbing,
+  flushStaged,
+  type LockableTable,
+  type SeqTable,
+  type SqlConn,
+  type SqlDialect,
+  type SqlDriver,
+  type SqlValue,
+  type StagedRows,
+  stage,
+} from "../sql/driver.ts";
 import { FeedSignal } from "../sql/feed-signal.ts";
 import { IDS } from "../sql/in-list.ts";
 
@@ -88,7 +100,14 @@ class Connection {
 /** The connection as one callback sees it; unusable once that callback has ended. */
 class TxConn implements SqlConn {
   #open = true;
+  /** Rows to write before COMMIT (writeAtCommit); a batch collects those of the callbacks that succeeded. */
+  readonly staged: StagedRows = new Map();
   constructor(private readonly c: Connection) {}
+
+  writeAtCommit<R>(sink: CommitSink<R>, row: R): void {
+    this.#check();
+    stage(this.staged, sink as CommitSink<unknown>, row);
+  }
 
   end(): void {
     this.#open = false;
@@ -324,6 +343,8 @@ export class SqliteDriver implements SqlDriver {
       return;
     }
     const acks: (() => void)[] = [];
+    // The rows the callbacks that succeeded asked to have written last: all of them in one go, before COMMIT.
+    const staged: StagedRows = new Map();
     const startedAt = performance.now();
     let ran = 0;
     for (; ran < jobs.length; ran++) {
@@ -359,11 +380,16 @@ export class SqliteDriver implements SqlDriver {
       } catch {
         return this.#abandon(jobs, undefined);
       }
+      for (const [sink, rows] of conn.staged) for (const row of rows) stage(staged, sink, row);
       acks.push(ack);
     }
     // Cut short by the time cap: the rest go first in the next batch.
     this.#queue.unshift(...jobs.slice(ran));
     try {
+      const last = new TxConn(w);
+      await flushStaged(last, staged);
+      last.end();
+      if (!w.db.inTransaction) throw new Error("store transaction was rolled back by SQLite after an error");
       w.commit.run();
     } catch {
       return this.#abandon(jobs.slice(0, ran), undefined);
@@ -408,6 +434,7 @@ export class SqliteDriver implements SqlDriver {
     let result: T;
     try {
       result = await fn(conn);
+      await flushStaged(conn, conn.staged);
     } catch (e) {
       conn.end();
       if (c.db.inTransaction) c.rollback.run();
@@ -468,7 +495,7 @@ function sqliteFeed(driver: SqliteDriver): FeedPlumbing {
     settled: async () => {},
     readAtHead: (fn) =>
       driver.read(async (conn) => {
-        const row = await conn.get<{ head: number | bigint | null }>("SELECT MAX(position) AS head FROM events");
+        const row = await conn.get<{ head: number | bigint }>("SELECT head FROM feed_state WHERE id = 1");
         return fn(conn, Number(row?.head ?? 0));
       }),
     close: async () => {},

@@ -1,34 +1,34 @@
 -- The change feed and the audit trail (docs/feed.md, docs/audit.md; postgres/005 is the same in PostgreSQL's
 -- dialect, plus the sequencer that gives PostgreSQL's events their positions).
 --
--- events: one row per change to one object, written by the repository in the same transaction as the change.
--- SQLite's writers are serial, so a position drawn inside the transaction already follows commit order:
--- AUTOINCREMENT numbers rows in insertion order and never hands a number out twice, even after retention deleted
--- it. Retention never deletes the newest event, so MAX(position) is always the feed's head.
+-- events: the change feed. Each row is a run of consecutive events (positions first_position..last_position, no
+-- gaps) of one company (NULL: global objects), written by the repository in the same transaction as the changes:
+-- `events` is a JSON array with one element per event, [time_ms, project_id, region, request_id, action, type,
+-- object_id, state], in position order. One row per run instead of one per event, because a row is what a write
+-- costs here: a group-commit batch of a hundred changes of one company writes one row.
+-- SQLite's writers are serial, so positions taken from `head` inside the transaction already follow commit order.
 CREATE TABLE feed_state (
   id      INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
   -- Random, per database: a cursor of another database is refused instead of resuming at the wrong place.
   feed_id TEXT NOT NULL,
+  -- The latest position handed out: every event up to it is in `events` (or removed by retention).
+  head    INTEGER NOT NULL DEFAULT 0,
   -- Events at or below this position were removed by retention; resuming from below it needs a new snapshot.
   floor   INTEGER NOT NULL DEFAULT 0
 ) STRICT;
-INSERT INTO feed_state (id, feed_id, floor) VALUES (1, lower(hex(randomblob(8))), 0);
+INSERT INTO feed_state (id, feed_id, head, floor) VALUES (1, lower(hex(randomblob(8))), 0, 0);
 
 CREATE TABLE events (
-  position   INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-  time_ms    INTEGER NOT NULL,
-  company_id INTEGER,
-  project_id TEXT,
-  region     TEXT,
-  request_id TEXT NOT NULL,
-  action     TEXT NOT NULL,
-  type       TEXT NOT NULL,
-  object_id  TEXT NOT NULL,
-  state      TEXT NOT NULL
+  first_position INTEGER NOT NULL PRIMARY KEY,
+  last_position  INTEGER NOT NULL,
+  company_id     INTEGER,
+  -- When the run was committed (PostgreSQL: numbered), for retention.
+  time_ms        INTEGER NOT NULL,
+  events         TEXT NOT NULL,
+  CHECK (last_position >= first_position)
 ) STRICT;
-CREATE INDEX events_by_company ON events (company_id, position);
-CREATE INDEX events_by_request ON events (request_id);
-CREATE INDEX events_by_time ON events (time_ms);
+-- The only index besides the position: followers of one company.
+CREATE INDEX events_by_company ON events (company_id, first_position);
 
 -- One row per API call, accepted or refused. An accepted change's row is written in its own transaction; the rest
 -- arrive in batches (docs/audit.md says what a kill -9 can lose).
@@ -47,13 +47,15 @@ CREATE TABLE audit (
   user_agent    TEXT NOT NULL,
   region        TEXT NOT NULL,
   project_id    TEXT NOT NULL,
+  -- JSON; Action, PublicKey and Region are left out where they equal the columns above (sgplane puts them back).
   params        TEXT NOT NULL,
-  -- ' id1 id2 … ': the ids the call named, for searching by resource or group.
-  object_ids    TEXT NOT NULL,
   ret_code      INTEGER NOT NULL,
   message       TEXT NOT NULL,
   mutating      INTEGER NOT NULL CHECK (mutating IN (0, 1)),
-  event_count   INTEGER NOT NULL
+  event_count   INTEGER NOT NULL,
+  -- The call's feed events: known in the writer's transaction here (PostgreSQL fills them in when it numbers them).
+  first_position INTEGER,
+  last_position  INTEGER
 ) STRICT;
 CREATE INDEX audit_by_time ON audit (time_ms);
 CREATE INDEX audit_by_company ON audit (company_id, id);

@@ -1,6 +1,6 @@
-// Whether a reader's filter lets an event through: the in-memory twin of the store's SQL filter (feed-read.ts),
-// used on the events a server keeps in memory. Objects without a region or project pass those filters.
-import type { FeedEventRow, FeedFilter } from "../store/port.ts";
+// Whether a reader's filter lets an event through (port.ts FeedFilter): the one definition, for the events the store
+// reads and those a server keeps in memory. Objects without a region or project pass those filters.
+import type { FeedEventRow, FeedFilter } from "./port.ts";
 
 export function visible(e: Pick<FeedEventRow, "companyId" | "projectId" | "region" | "type">, f: FeedFilter): boolean {
   if (f.companyId !== undefined && e.companyId !== f.companyId) return false;

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "@sgplane/catalogue";
+import { deliveryFigures, openFollowers, pacedWrites } from "./delivery.ts";
 import { createLoader, type Generator, onPath, type Run, type Stream } from "./load.ts";
 import {
   add,
@@ -24,13 +25,16 @@ import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } 
 
 const { values: opts } = parseArgs({
   options: {
-    scenarios: { type: "string", default: "read,mutate,feed,bulk,mixed" },
+    scenarios: { type: "string", default: "read,mutate,feed,delivery,bulk,mixed" },
     engines: { type: "string", default: process.env.SGPLANE_BENCH_PG ? "sqlite,postgres" : "sqlite" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
     connections: { type: "string", default: "100" },
     servers: { type: "string", default: "1" },
     generator: { type: "string" },
+    /** delivery: SSE followers, spread over the servers, and the writes per second they watch. */
+    followers: { type: "string", default: "1000" },
+    "delivery-rate": { type: "string", default: "100" },
     /** Write a V8 CPU profile of each sgplane server into this directory (node --cpu-prof). */
     profile: { type: "string" },
   },
@@ -39,6 +43,8 @@ const ROUNDS = Number(opts.rounds);
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
 const SERVERS = Number(opts.servers);
+const FOLLOWERS = Number(opts.followers);
+const DELIVERY_RATE = Number(opts["delivery-rate"]);
 if (!Number.isInteger(SERVERS) || SERVERS < 1 || SERVERS > 1000) throw new Error(`--servers ${opts.servers}: 1..1000`);
 if (opts.generator !== undefined && opts.generator !== "wrk" && opts.generator !== "autocannon") {
   throw new Error(`--generator ${opts.generator}: wrk or autocannon`);
@@ -111,6 +117,22 @@ interface Workload {
   readonly start: number;
 }
 
+interface DeliveryRow {
+  engine: string;
+  servers: number;
+  followers: number;
+  rate: number;
+  failed: number;
+  expected: number;
+  gapped: number;
+  rssMb: number;
+  deliveries: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+const deliveryRows: DeliveryRow[] = [];
+
 const benchDir = await mkdtemp(join(tmpdir(), "sgplane-bench-"));
 const load = createLoader({ generator: GENERATOR, dir: benchDir, track });
 
@@ -122,6 +144,8 @@ interface Row {
   p99: number;
   /** The servers' own histogram bucket holding the p99 of the median round (undefined: not measured, e.g. bulk). */
   serverP99?: BucketRange | undefined;
+  /** Server CPU µs per request, median round (undefined: not measured). */
+  cpuUs?: number | undefined;
   baseRps: number;
   ratio: number;
   rssMb: number;
@@ -201,17 +225,26 @@ async function scrapeBuckets(server: Proc): Promise<Buckets> {
 }
 
 /** A round's figures as the load generator saw them, and the p99 by the servers' own histogram. */
-type MeasuredRun = Run & { serverP99?: BucketRange };
+/** cpuUs: the servers' CPU time (user + system) per request in the round, µs: steadier than req/s on a busy machine. */
+type MeasuredRun = Run & { serverP99?: BucketRange; cpuUs?: number };
+
+/** User + system CPU time of a process so far, µs (from /proc; the clock tick is 100 Hz on Linux). */
+function cpuMicros(p: Proc): number {
+  const fields = readFileSync(`/proc/${p.child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
 
 async function measuredRound(servers: readonly Proc[], streams: readonly Stream[]): Promise<MeasuredRun> {
   const before = await Promise.all(servers.map(scrapeBuckets));
+  const cpuBefore = servers.reduce((n, s) => n + cpuMicros(s), 0);
   const run = await load(streams, CONNECTIONS, DURATION);
+  const cpuUs = (servers.reduce((n, s) => n + cpuMicros(s), 0) - cpuBefore) / Math.max(1, run.rps * DURATION);
   const after = await Promise.all(servers.map(scrapeBuckets));
   const round = after
     .map((b, k) => subtract(b, before[k] ?? new Map()))
     .reduce((sum, b) => add(sum, b), new Map<number, number>());
   const serverP99 = quantileBucket(round, 0.99);
-  return serverP99 === undefined ? run : { ...run, serverP99 };
+  return serverP99 === undefined ? { ...run, cpuUs } : { ...run, serverP99, cpuUs };
 }
 
 async function abRounds(
@@ -266,6 +299,7 @@ async function abRounds(
     p50: median(ourRuns.map((r) => r.p50)),
     p99: median(ourRuns.map((r) => r.p99)),
     serverP99: medianRange(ourRuns.map((r) => r.serverP99)),
+    cpuUs: median(ourRuns.map((r) => r.cpuUs ?? 0)),
     baseRps,
     ratio: rps / baseRps,
     rssMb: servers.reduce((n, s) => n + rssMb(s), 0),
@@ -330,7 +364,7 @@ async function abVariants(scenario: string, engine: string, variants: readonly [
       const run = await measuredRound(v.servers, streams[i] ?? []);
       runs[i]?.push(run);
       console.error(
-        `  round ${r + 1} ${v.label}: ${Math.round(run.rps)} req/s, p50 ${run.p50.toFixed(2)} ms, p99 ${run.p99.toFixed(2)} ms`,
+        `  round ${r + 1} ${v.label}: ${Math.round(run.rps)} req/s, p50 ${run.p50.toFixed(2)} ms, p99 ${run.p99.toFixed(2)} ms, server CPU ${(run.cpuUs ?? 0).toFixed(0)} µs/req`,
       );
     }
   }
@@ -345,6 +379,7 @@ async function abVariants(scenario: string, engine: string, variants: readonly [
       p50: median(mine.map((x) => x.p50)),
       p99: median(mine.map((x) => x.p99)),
       serverP99: medianRange(mine.map((x) => x.serverP99)),
+      cpuUs: median(mine.map((x) => x.cpuUs ?? 0)),
       baseRps: first,
       ratio: rps / first,
       rssMb: v.servers.reduce((n, s) => n + rssMb(s), 0),
@@ -466,6 +501,38 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
       { label: "read auditing on", servers: audited, workloads: shared([readBody()]) },
     ]);
     await stopAll([...quiet, ...audited]);
+  },
+  async delivery(engine, dir) {
+    // Commit → delivery: FOLLOWERS SSE streams (one company key, so every follower gets every event) spread over the
+    // servers, while a paced writer runs the mutating loop over the same servers.
+    const db = await freshDb(engine, dir, "delivery");
+    await buildWorld(db, MUTATE_WORLD);
+    const servers = await serveAll(db);
+    const urls = servers.map((s) => s.url.replace(/\/$/, ""));
+    const pool = await openFollowers(urls, signedForm(keyOf(1), { Action: "DescribeFeedEvents" }), FOLLOWERS);
+    const bodies = mutateWorkloads().map((w) => w.bodies);
+    await pacedWrites(urls, bodies, DELIVERY_RATE, 2); // warm-up
+    pool.measuring = true;
+    const seconds = DURATION * ROUNDS;
+    const writes = await pacedWrites(urls, bodies, DELIVERY_RATE, seconds);
+    const head = Math.max(...pool.followers.map((f) => f.positions.at(-1) ?? 0));
+    await pool.reached(head, 30_000);
+    pool.measuring = false;
+    const gaps = pool.followers.filter((f) => f.positions.some((p, i) => i > 0 && p !== (f.positions[i - 1] ?? 0) + 1));
+    deliveryRows.push({
+      engine,
+      servers: servers.length,
+      followers: FOLLOWERS,
+      rate: writes.sent / seconds,
+      failed: writes.failed,
+      expected: (writes.sent - writes.failed) * FOLLOWERS,
+      gapped: gaps.length,
+      rssMb: servers.reduce((n, s) => n + rssMb(s), 0),
+      ...deliveryFigures(pool.latencies),
+    });
+    pool.close();
+    await stopAll(servers);
+    console.error(`done: delivery ${engine}`);
   },
   async bulk(engine, dir) {
     const db = await freshDb(engine, dir, "bulk");
@@ -652,14 +719,24 @@ try {
     );
   }
   console.log(
-    "| scenario | engine | req/s | p50 ms | p99 ms | server p99 ms | baseline req/s | ratio | server RSS MB | failed | note |",
+    "| scenario | engine | req/s | p50 ms | p99 ms | server p99 ms | server CPU µs/req | baseline req/s | ratio | server RSS MB | failed | note |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const num = (x: number, d = 0) => (x === 0 ? "–" : x.toFixed(d));
     console.log(
-      `| ${r.scenario} | ${r.engine} | ${num(r.rps)} | ${num(r.p50, 2)} | ${num(r.p99, 2)} | ${r.serverP99 === undefined ? "–" : formatRange(r.serverP99)} | ${num(r.baseRps)} | ${num(r.ratio, 2)} | ${r.rssMb.toFixed(0)} | ${r.failures} | ${r.note} |`,
+      `| ${r.scenario} | ${r.engine} | ${num(r.rps)} | ${num(r.p50, 2)} | ${num(r.p99, 2)} | ${r.serverP99 === undefined ? "–" : formatRange(r.serverP99)} | ${r.cpuUs === undefined ? "–" : num(r.cpuUs)} | ${num(r.baseRps)} | ${num(r.ratio, 2)} | ${r.rssMb.toFixed(0)} | ${r.failures} | ${r.note} |`,
     );
+  }
+  if (deliveryRows.length > 0) {
+    console.log(
+      "\nCommit → delivery (SSE followers; latency = follower's parse time − the event's commit Time, ms):\n\n| engine | servers | followers | writes/s | failed | deliveries (expected) | followers with a gap | p50 ms | p99 ms | max ms | server RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|",
+    );
+    for (const d of deliveryRows) {
+      console.log(
+        `| ${d.engine} | ${d.servers} | ${d.followers} | ${d.rate.toFixed(0)} | ${d.failed} | ${d.deliveries} (${d.expected}) | ${d.gapped} | ${d.p50} | ${d.p99} | ${d.max} | ${d.rssMb.toFixed(0)} |`,
+      );
+    }
   }
   console.log(`\n${extra.join("\n")}`);
 } finally {

@@ -47,6 +47,8 @@ async function serve(args: readonly string[]): Promise<number> {
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "serve") return serve(rest);
+  // `sgplane help serve`: the help of the one command the CLI does not own (npx may take a bare --help itself).
+  if (command === "help" && rest[0] === "serve") return serve(["--help"]);
   const { runCli } = await import("@sgplane/cli");
   return runCli(argv);
 }

@@ -223,7 +223,10 @@ export function refuseRequest(
   return { envelope, action: findAction(action ?? "")?.name as ActionName | undefined, publicKey: undefined };
 }
 
-/** Queues the call's audit record unless it went in with its change, or it is a read and reads are not audited. */
+/**
+ * Queues the call's audit record unless it went in with its change, or it is an accepted read and reads are not
+ * audited (a refused read stays: probing for other tenants' objects is what an operator looks for).
+ */
 export function recordCall(
   req: ApiRequest & { requestId: string },
   deps: PipelineDeps,
@@ -232,6 +235,6 @@ export function recordCall(
 ): void {
   const audit = deps.audit;
   if (audit?.recorder === undefined || call.recorded) return;
-  if (call.spec !== undefined && !call.spec.mutates && !audit.reads) return;
+  if (call.spec !== undefined && !call.spec.mutates && !audit.reads && envelope.RetCode === 0) return;
   audit.recorder.record(auditEntry(facts(req, call, deps.clock), envelope.RetCode, envelope.Message ?? ""));
 }

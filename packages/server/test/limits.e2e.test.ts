@@ -46,8 +46,10 @@ describe("input limits (flags: 50 parameters, 5 elements, 100 characters)", () =
     const res = await post(signedForm({ Action: "DescribeSecGroup", ...extra, X46: "1" }));
     assert.equal(res.json?.RetCode, 230);
     assert.equal(res.json?.Message, "Params [body] not available: more than 50 parameters");
+    assert.equal(res.json?.Action, "DescribeSecGroupResponse", "the reply names the request's Action");
     const unsigned = await post(`${"a=1&".repeat(60)}Action=DescribeSecGroup`);
     assert.equal(unsigned.json?.Message, "Params [body] not available: more than 50 parameters");
+    assert.equal(unsigned.json?.Action, "DescribeSecGroupResponse", "an Action after the limit is named too");
   });
 
   it("a list longer than allowed gets 230 naming it, however it is sent", async () => {
@@ -64,6 +66,7 @@ describe("input limits (flags: 50 parameters, 5 elements, 100 characters)", () =
       const res = await post(body);
       assert.equal(res.json?.RetCode, 230);
       assert.equal(res.json?.Message, "Params [SecGroupId] not available: more than 5 elements");
+      assert.equal(res.json?.Action, "DescribeSecGroupResponse");
     }
     const native = await postRaw(
       server.url,
@@ -71,18 +74,38 @@ describe("input limits (flags: 50 parameters, 5 elements, 100 characters)", () =
       "application/json",
     );
     assert.equal(native.json?.Message, "Params [SecGroupId] not available: more than 5 elements");
+    assert.equal(native.json?.Action, "DeleteSecGroupResponse");
   });
 
   it("a value longer than allowed gets 230 naming it, even an unknown parameter", async () => {
     const res = await post(signedForm({ Action: "DescribeSecGroup", Comment: "c".repeat(101) }));
     assert.equal(res.json?.RetCode, 230);
     assert.equal(res.json?.Message, "Params [Comment] not available: longer than 100 characters");
+    assert.equal(res.json?.Action, "DescribeSecGroupResponse");
     const state = JSON.stringify(WORLD);
     assert.ok(state.length > 100);
     const op = KEYS.operator;
     const params = { Action: "AdminImportState", State: state, PublicKey: op.publicKey };
     const imported = await post(new URLSearchParams({ ...params, Signature: sign(params, op.privateKey) }).toString());
     assert.equal(imported.json?.RetCode, 0, "a document parameter is bounded by the body limit only");
+  });
+});
+
+describe("body limit (default 1048576 bytes)", () => {
+  it("a body over the limit gets 230 [body] naming the request's Action, at either end of the body", async () => {
+    const filler = "x".repeat(1_100_000);
+    for (const body of [`Action=DisassociateSecGroup&Pad=${filler}`, `Pad=${filler}&Action=DisassociateSecGroup`]) {
+      const res = await post(body);
+      assert.equal(res.json?.RetCode, 230);
+      assert.equal(res.json?.Message, "Params [body] not available: larger than 1048576 bytes");
+      assert.equal(res.json?.Action, "DisassociateSecGroupResponse");
+    }
+    const json = await postRaw(
+      server.url,
+      JSON.stringify({ Action: "DescribeSecGroup", Pad: filler }),
+      "application/json",
+    );
+    assert.equal(json.json?.Action, "DescribeSecGroupResponse");
   });
 });
 
@@ -105,7 +128,11 @@ describe(`rate limit (flags: ${RATE}/s per key, burst ${BURST})`, () => {
 
   it("failed signatures do not spend a key's tokens (only authenticated requests count)", async () => {
     const forged = server.client({ publicKey: KEYS.aDev.publicKey, privateKey: "guess" }, { projectId: "org-iso-a1" });
-    for (let i = 0; i < BURST + 5; i++) assert.equal((await forged.send("DescribeSecGroup")).body.RetCode, 171);
+    for (let i = 0; i < BURST + 5; i++) {
+      const refused = await forged.send("DescribeSecGroup");
+      assert.equal(refused.body.RetCode, 171);
+      assert.equal(refused.body.Action, "DescribeSecGroupResponse");
+    }
     const real = await server.client(KEYS.aDev, { projectId: "org-iso-a1" }).send("DescribeSecGroup");
     assert.equal(real.body.RetCode, 0);
   });

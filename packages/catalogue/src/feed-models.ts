@@ -150,7 +150,7 @@ export type ObjectState =
 
 export const FeedEvent = Type.Object(
   {
-    Position: I("Place in the feed: positions increase in commit order."),
+    Position: I("Place in the feed: a change comes after every change it waited for or that was answered before it was sent."),
     Cursor: S("Resume point just after this event (After=Cursor; SSE Last-Event-ID)."),
     Time: I("Commit time, Unix milliseconds."),
     Type: S("What happened, e.g. BindingRemoved (docs/feed.md lists every type)."),

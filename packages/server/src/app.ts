@@ -56,7 +56,11 @@ export async function startApp(
   const seedFile = config.seed === undefined ? undefined : await readSeed(config.seed);
   let store: Store;
   try {
-    store = await openStore(config.db, { feed: config.feed });
+    store = await openStore(config.db, {
+      feed: config.feed,
+      onBackgroundError: (err) =>
+        logger.error({ err }, "store: background work failed (WAL checkpoints go back to the writer)"),
+    });
   } catch (error) {
     // Unreachable database, bad URL option, failed migration: one line naming the flag, not a stack trace.
     throw new StartupError(`--db: ${(error as Error).message}`);

@@ -80,6 +80,8 @@ export interface Slice {
 export interface Op {
   readonly action: string;
   readonly params: Record<string, unknown>;
+  /** The feed events this request makes, by type (exact: the worker knows its slice before the request). */
+  readonly events: Readonly<Record<string, number>>;
   /** The slice after this request succeeds (created group ids are filled in from the answer). */
   apply(slice: Slice, answer: Record<string, unknown> | undefined): Slice;
 }
@@ -139,6 +141,7 @@ function replaceAll(rand: Rand, s: Slice): Op {
   return {
     action: "UpdateSecGroupAssociation",
     params: { ResourceId: resource, OldSecGroupId: old, NewPrioritySecGroup: entries },
+    events: { BindingRemoved: old.length, BindingAdded: entries.length },
     apply(slice) {
       const next = cloneSlice(slice);
       next.bindings.set(resource, new Map(entries.map((e) => [e.SecGroupId, e.Priority])));
@@ -158,6 +161,7 @@ function bindMany(rand: Rand, s: Slice): Op | undefined {
   return {
     action: "AssociateSecGroup",
     params: { ResourceId: resources, PrioritySecGroup: [{ SecGroupId: group, Priority: priority }] },
+    events: { BindingAdded: resources.length },
     apply(slice) {
       const next = cloneSlice(slice);
       for (const r of resources) next.bindings.get(r)?.set(group, priority);
@@ -174,6 +178,7 @@ function unbindMany(rand: Rand, s: Slice): Op | undefined {
     return {
       action: "DisassociateSecGroup",
       params: { SecGroupId: [group], ResourceId: resources },
+      events: { BindingRemoved: resources.length },
       apply(slice) {
         const next = cloneSlice(slice);
         for (const r of resources) next.bindings.get(r)?.delete(group);
@@ -190,6 +195,7 @@ function createGroup(w: number, counter: { n: number }): Op {
   return {
     action: "CreateSecGroup",
     params: { VPCID: VPC, Name: name, SecGroupRecommendation: "web" },
+    events: { SecGroupCreated: 1, RuleCreated: WEB_RULES },
     apply(slice, answer) {
       const next = cloneSlice(slice);
       const id = typeof answer?.SecGroupId === "string" ? answer.SecGroupId : undefined;
@@ -207,6 +213,8 @@ function deleteTwo(rand: Rand, s: Slice): Op | undefined {
   return {
     action: "DeleteSecGroup",
     params: { SecGroupId: two.map(([, g]) => g.id) },
+    // Its own groups are never bound: deleting one deletes its rules, then the group.
+    events: { RuleDeleted: two.reduce((n, [, g]) => n + g.rules, 0), SecGroupDeleted: 2 },
     apply(slice) {
       const next = cloneSlice(slice);
       for (const [name] of two) next.groups.delete(name);
@@ -232,6 +240,7 @@ function addRules(rand: Rand, s: Slice): Op | undefined {
   return {
     action: "CreateSecGroupRule",
     params: { SecGroupId: group.id, Rule: rules },
+    events: { RuleCreated: 3 },
     apply(slice) {
       const next = cloneSlice(slice);
       const g = next.groups.get(name);

@@ -2,6 +2,11 @@
 // change's own record is not queued here: it commits with the change (pipeline.ts).
 import type { AuditEntry, Store } from "../store/port.ts";
 
+/** A batch is written this long after its first record at the latest (the default of `flushMs`). */
+export const AUDIT_FLUSH_MS = 100;
+/** ...or as soon as it holds this many (the default of `batchSize`). */
+export const AUDIT_BATCH_SIZE = 500;
+
 export interface AuditRecorderOptions {
   /** A batch is written this long after its first record at the latest (default 100 ms). */
   readonly flushMs?: number;
@@ -26,8 +31,8 @@ export class AuditRecorder {
 
   constructor(store: Store, options: AuditRecorderOptions = {}) {
     this.#store = store;
-    this.#flushMs = options.flushMs ?? 100;
-    this.#batchSize = options.batchSize ?? 500;
+    this.#flushMs = options.flushMs ?? AUDIT_FLUSH_MS;
+    this.#batchSize = options.batchSize ?? AUDIT_BATCH_SIZE;
     this.#maxQueued = options.maxQueued ?? 100_000;
     this.#onError = options.onError ?? (() => {});
   }

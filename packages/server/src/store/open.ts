@@ -9,12 +9,18 @@ import { loadMigrations, migrate } from "./sql/migrate.ts";
 import { SqlStore, type SqlStoreOptions } from "./sql/sql-store.ts";
 import { SqliteDriver } from "./sqlite/sqlite-driver.ts";
 
-export async function openStore(url: string, options: SqlStoreOptions = {}): Promise<Store> {
+export interface OpenStoreOptions extends SqlStoreOptions {
+  /** Told about a failure in the store's own background work (SQLite: the WAL checkpoint thread). */
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (url.startsWith("sqlite:")) {
     const path = url.slice("sqlite:".length);
     if (path === "") throw new Error(`database URL ${url}: missing path (sqlite:PATH or sqlite::memory:)`);
     if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
-    return migrated(SqliteDriver.open(path), options);
+    const onCheckpointError = options.onBackgroundError;
+    return migrated(SqliteDriver.open(path, onCheckpointError === undefined ? {} : { onCheckpointError }), options);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { connectionString, poolSize } = parsePostgresUrl(url);

@@ -14,6 +14,8 @@ const SEQUENCER_LOCK = [0x7367706c, 3] as const;
  */
 const SWEEP_MS = 1000;
 const RECONNECT_MS = 500;
+/** Tries of a snapshot's sequencer batch that lost to a concurrent retention prune (serialization failure). */
+const SNAPSHOT_ATTEMPTS = 5;
 
 export interface PostgresFeedDeps {
   readonly pool: Pool;
@@ -150,35 +152,40 @@ export class PostgresFeed implements FeedPlumbing {
     await a.connect();
     try {
       await a.query("SELECT pg_advisory_lock($1, $2)", [...SEQUENCER_LOCK]);
-      let result: Promise<T>;
-      try {
-        await a.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
-        const { rows } = await a.query<{ head: string; snapshot: string }>(
-          "SELECT sgplane_sequence_feed() AS head, pg_export_snapshot() AS snapshot",
-        );
-        const row = rows[0];
-        if (row === undefined) throw new Error("sgplane_sequence_feed returned no row");
-        const head = Number(row.head);
-        let imported: () => void = () => {};
-        const ready = new Promise<void>((resolve) => {
-          imported = resolve;
-        });
-        result = this.deps.readWithSnapshot(row.snapshot, imported, (conn) => fn(conn, head));
-        // The snapshot can be imported only while its transaction is open; a failed import rejects result.
-        await Promise.race([
-          ready,
-          result.then(
-            () => {},
-            () => {},
-          ),
-        ]);
-        await a.query("COMMIT");
-      } catch (e) {
-        await a.query("ROLLBACK").catch(() => {});
-        throw e;
-      } finally {
-        await a.query("SELECT pg_advisory_unlock($1, $2)", [...SEQUENCER_LOCK]).catch(() => {});
+      let result: Promise<T> | undefined;
+      // The batch runs at REPEATABLE READ, so a retention prune committing meanwhile (it updates feed_state and
+      // deletes audit rows the batch may update) fails it with a serialization error: then it simply runs again.
+      for (let attempt = 1; result === undefined; attempt++) {
+        try {
+          await a.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+          const { rows } = await a.query<{ head: string; snapshot: string }>(
+            "SELECT sgplane_sequence_feed() AS head, pg_export_snapshot() AS snapshot",
+          );
+          const row = rows[0];
+          if (row === undefined) throw new Error("sgplane_sequence_feed returned no row");
+          const head = Number(row.head);
+          let imported: () => void = () => {};
+          const ready = new Promise<void>((resolve) => {
+            imported = resolve;
+          });
+          result = this.deps.readWithSnapshot(row.snapshot, imported, (conn) => fn(conn, head));
+          // The snapshot can be imported only while its transaction is open; a failed import rejects result.
+          await Promise.race([
+            ready,
+            result.then(
+              () => {},
+              () => {},
+            ),
+          ]);
+          await a.query("COMMIT");
+        } catch (e) {
+          await a.query("ROLLBACK").catch(() => {});
+          const code = (e as { code?: string }).code;
+          if (result === undefined && code === "40001" && attempt < SNAPSHOT_ATTEMPTS) continue;
+          throw e;
+        }
       }
+      await a.query("SELECT pg_advisory_unlock($1, $2)", [...SEQUENCER_LOCK]).catch(() => {});
       this.#signal.emit();
       return await result;
     } finally {

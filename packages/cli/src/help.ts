@@ -9,6 +9,7 @@ import {
   typeName,
 } from "@sgplane/catalogue";
 import { type Command, commands, type FieldFlag, isList, metavar } from "./command-model.ts";
+import { EXTRA_COMMANDS } from "./extra-commands.ts";
 import { CONNECTION_FLAGS, EXIT, GLOBAL_FLAGS, type GlobalFlag, OPTION_FLAGS } from "./global-flags.ts";
 
 /** `--sec-group-id ID`, `--force`, `--priority-sec-group SecGroupId=…,Priority=…`. */
@@ -126,6 +127,13 @@ function globalFlagLines(flags: Readonly<Record<string, GlobalFlag>>): string[] 
   });
 }
 
+/** The hand-made commands, listed beside the generated ones of their actions. */
+function extraList(): string[] {
+  return EXTRA_COMMANDS.flatMap((c) =>
+    wrapLines(c.summary, 32).map((l, i) => (i === 0 ? `  ${c.name.padEnd(30)}${l.trimStart()}` : l)),
+  );
+}
+
 export function topHelp(): string {
   const list = (scope: ActionScope) =>
     commands
@@ -142,6 +150,7 @@ ${list("tenant").join("\n")}
 
 Change feed and audit trail (any key, across what it may see):
 ${list("account").join("\n")}
+${extraList().join("\n")}
 
 Operator commands (operator key):
 ${list("operator").join("\n")}

@@ -88,7 +88,8 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-function renderTable(rows: readonly Record<string, string>[]): string {
+/** Aligned columns (one per key, empty columns left out), a header line first. */
+export function renderTable(rows: readonly Record<string, string>[]): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) =>
     rows.some((r) => (r[c] ?? "") !== ""),
   );

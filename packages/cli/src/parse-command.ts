@@ -39,7 +39,7 @@ function isEncoding(text: string): text is Encoding {
 type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
-function globalOptions(): Options {
+export function globalOptions(): Options {
   const options: Options = {};
   for (const [name, g] of Object.entries(GLOBAL_FLAGS)) {
     options[name] = g.short === undefined ? { type: g.type } : { type: g.type, short: g.short };

@@ -1,20 +1,25 @@
 // The `sgplane` CLI: dispatches a subcommand, calls the API through the SDK, prints the answer, picks the exit code.
 import { readFile } from "node:fs/promises";
-import { Client, type ClientOptions, RetCodeError, TransportError } from "@sgplane/sdk";
+import { type ClientOptions, RetCodeError, TransportError } from "@sgplane/sdk";
+import { auditCommand } from "./audit-command.ts";
 import { findCommand, suggest } from "./command-model.ts";
 import { configureCommand } from "./configure.ts";
+import { clientFor } from "./connect.ts";
+import { eventsCommand } from "./events-command.ts";
+import { extraCommandHelp, findExtraCommand } from "./extra-commands.ts";
 import { EXIT } from "./global-flags.ts";
 import { commandHelp, topHelp } from "./help.ts";
 import { renderHuman, renderJson } from "./output.ts";
 import { completeInput, type GlobalValues, parseActionArgs, parseCallArgs } from "./parse-command.ts";
 import { parseJsonObject, UsageError } from "./parse-values.ts";
-import { configPath, loadConfig, resolveConnection } from "./profile.ts";
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   stdout(text: string): void;
   stderr(text: string): void;
   readStdin(): Promise<string>;
+  /** Calls listener on Ctrl-C (SIGINT) or SIGTERM until the returned function is called (for --follow). */
+  onInterrupt?(listener: () => void): () => void;
 }
 
 export function processIo(): CliIo {
@@ -27,6 +32,14 @@ export function processIo(): CliIo {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString("utf8");
     },
+    onInterrupt(listener) {
+      process.on("SIGINT", listener);
+      process.on("SIGTERM", listener);
+      return () => {
+        process.off("SIGINT", listener);
+        process.off("SIGTERM", listener);
+      };
+    },
   };
 }
 
@@ -37,7 +50,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   try {
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       const target = name === "help" && args[0] !== undefined ? findCommand(args[0]) : undefined;
-      io.stdout(target === undefined ? topHelp() : commandHelp(target));
+      const extra = name === "help" && args[0] !== undefined ? findExtraCommand(args[0]) : undefined;
+      io.stdout(extra !== undefined ? extraCommandHelp(extra) : target === undefined ? topHelp() : commandHelp(target));
       return name === undefined ? EXIT.usage : EXIT.ok;
     }
     if (name === "configure") return await configureCommand(args, io);
@@ -49,6 +63,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         return EXIT.ok;
       }
       return await send(parsed.action, parsed.globals, io, (fromFile) => ({ ...fromFile, ...parsed.params }));
+    }
+    const extra = findExtraCommand(name);
+    if (extra !== undefined) {
+      json = args.includes("--json") || args.includes("--jsonl");
+      if (args.includes("--help") || args.includes("-h")) {
+        io.stdout(extraCommandHelp(extra));
+        return EXIT.ok;
+      }
+      return extra.name === "events" ? await eventsCommand(args, io) : await auditCommand(args, io);
     }
     const command = findCommand(name);
     if (command === undefined) {
@@ -78,7 +101,7 @@ async function send(
   params: (fromFile: Record<string, unknown> | undefined, connection: ClientOptions) => Record<string, unknown>,
 ): Promise<number> {
   const fromFile = await jsonFileInput(globals, io);
-  const client = await clientFor(globals, io);
+  const client = await clientFor(globals, io.env);
   const { envelope } = await client.execute(action, params(fromFile, client.options));
   const { Action: _action, RetCode: _retCode, Message: _message, ...output } = envelope;
   io.stdout(globals.json ? renderJson(output) : renderHuman(action, output));
@@ -95,23 +118,6 @@ async function jsonFileInput(globals: GlobalValues, io: CliIo): Promise<Record<s
     throw new UsageError(`--json-file ${path}: cannot read (${(error as Error).message})`);
   }
   return parseJsonObject(text, `--json-file ${path}`);
-}
-
-async function clientFor(globals: GlobalValues, io: CliIo): Promise<Client> {
-  const path = configPath(io.env);
-  const connection = resolveConnection({
-    flags: globals.connection,
-    profileFlag: globals.profile,
-    env: io.env,
-    config: await loadConfig(path),
-    configPath: path,
-  });
-  return new Client({
-    ...connection,
-    ...(globals.encoding !== undefined && { encoding: globals.encoding }),
-    ...(globals.timeoutMs !== undefined && { timeoutMs: globals.timeoutMs }),
-    ...(globals.maxAttempts !== undefined && { retry: { maxAttempts: globals.maxAttempts } }),
-  });
 }
 
 function reportFailure(error: unknown, json: boolean, io: CliIo): number {

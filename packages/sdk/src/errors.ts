@@ -81,3 +81,23 @@ export class TransportError extends SgplaneError {
       (this.kind === "http" && status !== undefined && RETRYABLE_STATUSES.has(status));
   }
 }
+
+/**
+ * RetCode 58301 while following the feed: the cursor is older than the server's retention, so the events after it
+ * are gone. Nothing can resume from it: take a new DescribeFeedSnapshot and follow from the snapshot's Cursor.
+ */
+export class FeedCursorExpiredError extends RetCodeError {
+  constructor(
+    cause: RetCodeError,
+    /** The cursor the server refused. */
+    readonly cursor: string,
+  ) {
+    super(cause.action, cause.retCode, cause.apiMessage, cause.requestId);
+    this.name = "FeedCursorExpiredError";
+    // sgplane's message already says so; a gateway's might not.
+    if (!this.message.includes("DescribeFeedSnapshot")) {
+      this.message += ": take a new snapshot (DescribeFeedSnapshot) and follow from its Cursor";
+    }
+    this.attempts = cause.attempts;
+  }
+}

@@ -10,6 +10,7 @@ export {
   type RawResponse,
 } from "./client.ts";
 export {
+  FeedCursorExpiredError,
   RETRYABLE_RETCODES,
   RETRYABLE_STATUSES,
   RetCodeError,
@@ -17,6 +18,12 @@ export {
   TransportError,
   type TransportErrorKind,
 } from "./errors.ts";
+export {
+  DEFAULT_FOLLOW_WAIT_SECONDS,
+  type FeedEvent,
+  FeedFollower,
+  type FollowOptions,
+} from "./follow.ts";
 export { backoffDelay, DEFAULT_RETRY, isRetrySafe, type RetryOptions, type RetryPolicy } from "./retry.ts";
 export {
   type ActionMethods,

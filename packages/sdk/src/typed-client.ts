@@ -1,6 +1,7 @@
 // The typed SDK: one camelCase method per catalogue action, its types and its methods both derived from the catalogue.
 import { type ActionInput, type ActionName, type ActionOutput, actionNames } from "@sgplane/catalogue";
 import { type CallOptions, Client, type ClientOptions } from "./client.ts";
+import { FeedFollower, type FollowOptions } from "./follow.ts";
 
 export interface ResponseMetadata {
   /** X-UCloud-Request-UUID of the answering request: quote it when reporting a problem. */
@@ -38,6 +39,15 @@ class TypedClient extends Client {
     const { Action: _action, RetCode: _retCode, Message: _message, ...output } = envelope;
     Object.defineProperty(output, "$metadata", { value: { requestId, attempts }, enumerable: false });
     return output as unknown as ActionResult<A>;
+  }
+
+  /**
+   * Follows the change feed: `for await (const event of client.followEvents({ after }))`. Long-polls
+   * DescribeFeedEvents, resumes by itself after transient failures (no event skipped or repeated), throws
+   * FeedCursorExpiredError when the cursor has expired (take a snapshot again); `break` or `signal` ends it.
+   */
+  followEvents(options: FollowOptions = {}): FeedFollower {
+    return new FeedFollower(this, options);
   }
 }
 

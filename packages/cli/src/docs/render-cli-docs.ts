@@ -1,6 +1,7 @@
 // Renders docs/cli.md from the same command model the CLI parses with, so the reference cannot drift from the flags.
 import { errorCatalogue, scopeDescription } from "@sgplane/catalogue";
 import { type Command, commands, isList, metavar } from "../command-model.ts";
+import { EXTRA_COMMANDS, type ExtraCommand, extraFlagUsage, extraSynopsis, kebabAction } from "../extra-commands.ts";
 import { CONNECTION_FLAGS, EXIT, type GlobalFlag, OPTION_FLAGS } from "../global-flags.ts";
 import { flagMeaning, flagTraits, itemFields, synopsis } from "../help.ts";
 
@@ -53,11 +54,35 @@ Errors besides the gateway codes: ${errors || "none"}.
 `;
 }
 
+/** A hand-made command (events, audit): the same model its parser and --help read. */
+function renderExtra(command: ExtraCommand): string {
+  const rows = command.flags.map((f) => `| \`${cell(extraFlagUsage(f))}\` | ${cell(f.help)} |`);
+  return `## sgplane ${command.name}
+
+${command.summary}
+
+\`\`\`
+${extraSynopsis(command)}
+\`\`\`
+
+Calls \`${command.action}\` (see [\`${kebabAction(command)}\`](#sgplane-${kebabAction(command)}) for the wire fields).
+
+| flag | meaning |
+|---|---|
+${rows.join("\n")}
+${command.notes.map((n) => `\n- ${n}`).join("")}
+`;
+}
+
 export function renderCliDocs(): string {
-  const index = commands.map((c) => `- [\`${c.name}\`](#sgplane-${c.name}) — ${c.spec.summary}`).join("\n");
+  const index = [
+    ...EXTRA_COMMANDS.map((c) => `- [\`${c.name}\`](#sgplane-${c.name}) — ${c.summary}`),
+    ...commands.map((c) => `- [\`${c.name}\`](#sgplane-${c.name}) — ${c.spec.summary}`),
+  ].join("\n");
   return `${GENERATED_HEADER}# CLI reference
 
-\`sgplane <command> [flags]\`: one command per action of the catalogue, plus \`call\`, \`configure\` and \`serve\`.
+\`sgplane <command> [flags]\`: one command per action of the catalogue, plus \`events\` and \`audit\` (friendlier
+commands for the change feed and the audit trail), \`call\`, \`configure\` and \`serve\`.
 From a checkout, run it as \`npx sgplane …\`. \`sgplane <command> --help\` prints the same information as this page.
 
 ## Connection
@@ -102,5 +127,6 @@ HTTP error).
 
 ${index}
 
+${EXTRA_COMMANDS.map(renderExtra).join("\n")}
 ${commands.map(renderCommand).join("\n")}`;
 }

@@ -12,6 +12,7 @@ import {
 } from "@sgplane/catalogue";
 import { DEFAULT_TIMEOUT_MS } from "../client.ts";
 import { RETRYABLE_RETCODES, RETRYABLE_STATUSES } from "../errors.ts";
+import { DEFAULT_FOLLOW_WAIT_SECONDS } from "../follow.ts";
 import { DEFAULT_RETRY } from "../retry.ts";
 import { methodName } from "../typed-client.ts";
 
@@ -128,6 +129,49 @@ and \`retryable\`:
 
 A method resolves to the output fields; \`result.$metadata\` (not enumerable, so \`JSON.stringify\` leaves it out) holds
 \`requestId\` and \`attempts\`.
+
+## Following the change feed
+
+\`client.followEvents(options?)\` is an \`AsyncIterable<FeedEvent>\` over the change feed (docs/feed.md): it long-polls
+[\`DescribeFeedEvents\`](actions.md#describefeedevents) from a cursor it keeps, one request at a time.
+
+\`\`\`ts
+const { Cursor, ...state } = await client.describeFeedSnapshot(); // list, then watch
+const follower = client.followEvents({ after: Cursor, types: ["BindingAdded", "BindingRemoved"] });
+try {
+  for await (const event of follower) {
+    apply(state, event);
+    await save(event.Cursor); // resume here after a restart: followEvents({ after: savedCursor })
+  }
+} catch (error) {
+  if (error instanceof FeedCursorExpiredError) { /* take a new snapshot and follow from its Cursor */ }
+  else throw error;
+}
+\`\`\`
+
+| option | default | meaning |
+|---|---|---|
+| \`after\` | now | resume after this cursor (an event's \`Cursor\`, a snapshot's); without it the first request pins "now" at once |
+| \`types\` | all | only these event types; the cursor still moves past the others |
+| \`companyId\` | unset | operator key: one company's events |
+| \`waitSeconds\` | ${DEFAULT_FOLLOW_WAIT_SECONDS} | long-poll wait per request, 1–60; the per-attempt timeout is this plus \`timeoutMs\` |
+| \`limit\` | the server's (100) | events per request |
+| \`signal\` | unset | aborting ends the iteration normally and cancels the request in flight |
+| \`retry\` | the client's | \`baseDelayMs\`, \`maxDelayMs\`, \`random\` of the backoff between resumptions |
+| \`maxConsecutiveFailures\` | unlimited | give up (throw the last error) after this many failures in a row |
+| \`onRetry(error, failures, delayMs)\` | unset | called before each backoff wait, e.g. to log "reconnecting" |
+
+- **Resumes by itself**: after a dropped connection, a timeout, HTTP ${[...RETRYABLE_STATUSES].join("/")} or a retryable
+  RetCode it waits (the retry backoff with jitter, from 1 again after each success) and asks again from its cursor,
+  for as long as it takes, so no event is skipped or yielded twice (positions only increase; a repeat is dropped).
+- **Never silently continues past lost events**: RetCode 58301 (the cursor is older than the server's retention)
+  throws \`FeedCursorExpiredError\` (a \`RetCodeError\` with the refused \`cursor\`): take a new snapshot and follow from
+  its \`Cursor\`. Every other refusal (230 for a malformed or foreign cursor, 58302 when the feed is off, a bad key) is
+  thrown as it is.
+- **Stopping**: \`break\`, \`iterator.return()\` (also while a long poll is in flight) or aborting \`signal\` ends it at
+  once, cancelling the request in flight.
+- \`follower.cursor\` is where a new follower would resume to see exactly what this one has not yielded: the last
+  yielded event's \`Cursor\`, or past a whole page of filtered-out events.
 
 ## Methods
 

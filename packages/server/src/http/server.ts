@@ -202,6 +202,9 @@ function checkingIntervalMs(limits: HttpLimits): number {
 
 export function createHttpServer(deps: HttpDeps): Server {
   const server = createServer({ connectionsCheckingInterval: checkingIntervalMs(deps.limits) }, (req, res) => {
+    // Stopping (close() was called): end each connection after its answer. Otherwise a client that asks again at
+    // once (a feed follower) keeps its keep-alive connection busy forever and close() never completes.
+    if (!server.listening) res.shouldKeepAlive = false;
     route(req, res, deps).catch((error: unknown) => {
       deps.logger.error({ err: error }, "request failed outside the pipeline");
       if (!res.headersSent) send(res, 200, JSON.stringify(failureEnvelope(undefined, error)), randomUUID());

@@ -14,7 +14,8 @@ export const describeFeedEvents: Handler<"DescribeFeedEvents"> = async (input, c
   for (;;) {
     const page = await feed.read(after, filter, limit);
     const remaining = deadline - Date.now();
-    if (page.events.length > 0 || remaining <= 0 || gone?.aborted === true) {
+    // A closed hub (the server is stopping) no longer waits: answer now, or this loop would spin to the deadline.
+    if (page.events.length > 0 || remaining <= 0 || gone?.aborted === true || feed.closed) {
       return { Events: [...page.events], Cursor: feed.cursor(page.next), Head: page.head };
     }
     after = page.next;

@@ -1,0 +1,164 @@
+// Following the change feed: long-poll DescribeFeedEvents from a cursor the follower keeps, resuming by itself after
+// transient failures, and ending (never skipping ahead) when the cursor has expired.
+import { type ActionInput, type ActionOutput, errorCatalogue, type feedModels } from "@sgplane/catalogue";
+import { type Client, DEFAULT_TIMEOUT_MS } from "./client.ts";
+import { FeedCursorExpiredError, RetCodeError, SgplaneError, TransportError } from "./errors.ts";
+import { backoffDelay, type RetryOptions, retryPolicy } from "./retry.ts";
+
+export type FeedEvent = feedModels.FeedEvent;
+type FeedInput = ActionInput<"DescribeFeedEvents">;
+type FeedOutput = ActionOutput<"DescribeFeedEvents">;
+
+/** Default long-poll wait: under the 30–60 s idle timeouts of common proxies and load balancers. */
+export const DEFAULT_FOLLOW_WAIT_SECONDS = 20;
+
+export interface FollowOptions {
+  /** Resume after this cursor (an event's Cursor, a snapshot's Cursor); absent: from now. */
+  readonly after?: string;
+  /** Only events of these types (the cursor still moves past the others). */
+  readonly types?: FeedInput["Types"];
+  /** Operator key: only this company's events. */
+  readonly companyId?: number;
+  /** Long-poll wait per request, 1–60 s (default 20). */
+  readonly waitSeconds?: number;
+  /** Most events per request (default: the server's, 100). */
+  readonly limit?: number;
+  /** Aborting ends the iteration (normally, as a `break` does), cancelling the request in flight. */
+  readonly signal?: AbortSignal;
+  /** Backoff between resumptions: baseDelayMs, maxDelayMs, random (default: the client's retry options). */
+  readonly retry?: Omit<RetryOptions, "maxAttempts" | "retryUnsafeActions">;
+  /** Give up after this many failures in a row (default: never; a follower outlives outages). */
+  readonly maxConsecutiveFailures?: number;
+  /** Called before each backoff wait after a retryable failure (to log "reconnecting"). */
+  readonly onRetry?: (error: SgplaneError, failures: number, delayMs: number) => void;
+}
+
+/**
+ * An async iterable of feed events, one request at a time. `cursor` is where a new follower would resume to see
+ * exactly what this one has not yielded yet: the last yielded event's Cursor, or past a whole page of filtered-out
+ * events once they are all yielded.
+ */
+export class FeedFollower implements AsyncIterable<FeedEvent> {
+  #cursor: string | undefined;
+  #started = false;
+
+  constructor(
+    readonly client: Client,
+    readonly options: FollowOptions = {},
+  ) {
+    const wait = options.waitSeconds ?? DEFAULT_FOLLOW_WAIT_SECONDS;
+    if (!(Number.isInteger(wait) && wait >= 1 && wait <= 60)) {
+      throw new RangeError(`waitSeconds must be an integer from 1 to 60, got ${wait}`);
+    }
+    const max = options.maxConsecutiveFailures;
+    if (max !== undefined && !(max === Number.POSITIVE_INFINITY || (Number.isInteger(max) && max >= 1))) {
+      throw new RangeError(`maxConsecutiveFailures must be an integer ≥ 1, got ${max}`);
+    }
+    this.#cursor = options.after;
+  }
+
+  /** Undefined only before the first answer of a follower started without `after`. */
+  get cursor(): string | undefined {
+    return this.#cursor;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<FeedEvent, undefined> {
+    if (this.#started) throw new Error("a FeedFollower is iterated once; make a new one from its cursor");
+    this.#started = true;
+    // Our own controller, so that return() (a break, or a call while a long poll is in flight) cancels the request
+    // instead of waiting out its WaitSeconds: an async generator's return() would queue behind the pending next().
+    const stop = new AbortController();
+    const signal = this.options.signal ? AbortSignal.any([stop.signal, this.options.signal]) : stop.signal;
+    const events = this.#events(signal);
+    return {
+      next: () => events.next(),
+      return: async () => {
+        stop.abort();
+        return events.return(undefined);
+      },
+    };
+  }
+
+  async *#events(signal: AbortSignal): AsyncGenerator<FeedEvent, undefined> {
+    // From now: pin the cursor with an immediate answer first, so a failure during the first long poll cannot
+    // move "now" forward on the retry and skip what happened in between.
+    let wait = this.#cursor === undefined ? 0 : (this.options.waitSeconds ?? DEFAULT_FOLLOW_WAIT_SECONDS);
+    let last = -1;
+    while (!signal.aborted) {
+      const asked = Date.now();
+      const page = await this.#poll(wait, signal);
+      if (page === undefined) return undefined;
+      if (page.Events.length === 0 && wait > 0 && Date.now() - asked < (wait * 1000) / 2) {
+        // Nothing, and well before the wait was over (a stopping server answers so): pause instead of asking again
+        // at once, so a follower cannot hammer a server that keeps answering early.
+        await abortableSleep(backoffDelay(1, this.#policy()), signal);
+      }
+      wait = this.options.waitSeconds ?? DEFAULT_FOLLOW_WAIT_SECONDS;
+      for (const event of page.Events) {
+        // Positions only increase along one feed; an event at or below the last one is a repeat, never yielded.
+        if (event.Position <= last) continue;
+        last = event.Position;
+        this.#cursor = event.Cursor;
+        yield event;
+        if (signal.aborted) return undefined;
+      }
+      this.#cursor = page.Cursor;
+    }
+    return undefined;
+  }
+
+  #policy() {
+    return retryPolicy(this.client.options.retry, this.options.retry);
+  }
+
+  /** One page, retried with backoff on retryable failures; undefined once aborted. */
+  async #poll(waitSeconds: number, signal: AbortSignal): Promise<FeedOutput | undefined> {
+    const o = this.options;
+    const policy = this.#policy();
+    const maxFailures = o.maxConsecutiveFailures ?? Number.POSITIVE_INFINITY;
+    const input: FeedInput = {
+      WaitSeconds: waitSeconds,
+      ...(this.#cursor !== undefined && { After: this.#cursor }),
+      ...(o.types !== undefined && { Types: o.types }),
+      ...(o.companyId !== undefined && { CompanyId: o.companyId }),
+      ...(o.limit !== undefined && { Limit: o.limit }),
+    };
+    // The per-attempt timeout is on top of the wait: a long poll that waits its full WaitSeconds is not a timeout.
+    const timeoutMs = waitSeconds * 1000 + (this.client.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    for (let failures = 0; ; ) {
+      try {
+        const { envelope } = await this.client.execute("DescribeFeedEvents", input, {
+          signal,
+          timeoutMs,
+          retry: { maxAttempts: 1 },
+        });
+        return envelope as unknown as FeedOutput;
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        if (error instanceof RetCodeError && error.retCode === errorCatalogue.FeedCursorExpired.retCode) {
+          throw new FeedCursorExpiredError(error, input.After ?? "");
+        }
+        if (!(error instanceof SgplaneError) || !error.retryable) throw error;
+        failures++;
+        error.attempts = failures;
+        if (failures >= maxFailures) throw error;
+        const delay = backoffDelay(failures, policy, error instanceof TransportError ? error.retryAfterMs : undefined);
+        o.onRetry?.(error, failures, delay);
+        await abortableSleep(delay, signal);
+        if (signal.aborted) return undefined;
+      }
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -150,7 +150,9 @@ export type ObjectState =
 
 export const FeedEvent = Type.Object(
   {
-    Position: I("Place in the feed: a change comes after every change it waited for or that was answered before it was sent."),
+    Position: I(
+      "Place in the feed: a change comes after every change it waited for or that was answered before it was sent.",
+    ),
     Cursor: S("Resume point just after this event (After=Cursor; SSE Last-Event-ID)."),
     Time: I("Commit time, Unix milliseconds."),
     Type: S("What happened, e.g. BindingRemoved (docs/feed.md lists every type)."),
@@ -189,7 +191,9 @@ export const FeedSnapshot = {
 
 export const AuditRecord = Type.Object(
   {
-    Id: I("Record id (newer records have larger ids on one server)."),
+    Id: I(
+      "Record id, in the order records were written (a read or refusal is written up to 100 ms after its answer, in a batch; a change with its change).",
+    ),
     Time: I("When the call was answered, Unix milliseconds."),
     RequestId: S("X-UCloud-Request-UUID of the call."),
     Action: S("The Action as requested ('' when none was given)."),

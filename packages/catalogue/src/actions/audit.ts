@@ -41,7 +41,9 @@ export const DescribeAuditRecords = defineAction({
     ),
   },
   output: {
-    Records: Type.Array(AuditRecord, { description: "Matching calls, newest first." }),
+    Records: Type.Array(AuditRecord, {
+      description: "Matching calls, newest written first (by Id; Time may differ by up to 100 ms from that order).",
+    }),
     TotalCount: Type.Integer({ description: "All matching calls (before paging)." }),
   },
   errors: ["AuditDisabled", "ProjectNotFound", "PermissionDenied"],

@@ -51,6 +51,11 @@ export class FeedHub {
   #closed = false;
   /** Something may have committed since the last read began: a reader looks first (read-your-writes). */
   #stale = false;
+  /**
+   * The store's floor as last read: retention removed every event up to it. A cursor below it is refused even while
+   * memory still holds its events, so a follower hears 58301 here just as from a server that never read them.
+   */
+  #floor = 0;
 
   private constructor(store: Store, feedId: string, head: number, options: FeedHubOptions) {
     this.#store = store;
@@ -118,7 +123,10 @@ export class FeedHub {
   async read(after: number, filter: FeedFilter, limit: number): Promise<FeedPage> {
     // A commit since the last read (or a position another server has already handed out): catch up to it first.
     if (this.#stale || after > this.#head) await this.catchUp();
-    if (after >= this.#from) return this.#fromMemory(after, filter, limit);
+    if (after >= this.#from) {
+      if (after < this.#floor) throw this.#expired(after, this.#floor);
+      return this.#fromMemory(after, filter, limit);
+    }
     return this.#fromStore(after, filter, limit);
   }
 
@@ -169,9 +177,8 @@ export class FeedHub {
   async #fromStore(after: number, filter: FeedFilter, limit: number): Promise<FeedPage> {
     return this.#store.read(async (tx) => {
       const info = await tx.feedInfo();
-      if (after < info.floor) {
-        throw new ApiError("FeedCursorExpired", { cursor: formatCursor(this.#feedId, after), floor: info.floor });
-      }
+      this.#floor = Math.max(this.#floor, info.floor);
+      if (after < info.floor) throw this.#expired(after, info.floor);
       const page = await tx.feedEvents(after, filter, limit);
       return { events: page.events.map((r) => wireEvent(this.#feedId, r)), next: page.through, head: info.head };
     });
@@ -204,7 +211,19 @@ export class FeedHub {
   async #pullOnce(): Promise<void> {
     this.#stale = false;
     for (;;) {
-      const { events: rows, through } = await this.#store.read((tx) => tx.feedEvents(this.#head, {}, PULL));
+      const { floor, page } = await this.#store.read(async (tx) => ({
+        floor: (await tx.feedInfo()).floor,
+        page: await tx.feedEvents(this.#head, {}, PULL),
+      }));
+      const { events: rows, through } = page;
+      this.#floor = Math.max(this.#floor, floor);
+      if (floor > this.#head) {
+        // Retention removed events this server never read: memory cannot go on from its head without a gap, so it
+        // starts again at the floor (older cursors go to the store, which refuses them).
+        this.#entries = [];
+        this.#from = floor;
+        this.#head = floor;
+      }
       if (rows.length === PULL && this.#waiters.size === 0) {
         // Far behind and nobody waiting: skip to the head instead of reading it all; older pages come from the store.
         const { head } = await this.#store.read((tx) => tx.feedInfo());
@@ -225,6 +244,10 @@ export class FeedHub {
       if (rows.length > 0) this.#wake();
       if (rows.length < PULL) return;
     }
+  }
+
+  #expired(after: number, floor: number): ApiError {
+    return new ApiError("FeedCursorExpired", { cursor: formatCursor(this.#feedId, after), floor });
   }
 
   #wake(): void {

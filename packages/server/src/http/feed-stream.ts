@@ -15,8 +15,20 @@ import type { FeedFilter } from "../store/port.ts";
 const PAGE = 500;
 /** A comment line this often keeps proxies and the client's idle timers from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
-/** A reader that has not taken a page within this long is cut off; it resumes with Last-Event-ID. */
-const DRAIN_TIMEOUT_MS = 30_000;
+/**
+ * A reader that has not taken a page within this long is cut off; it resumes with Last-Event-ID. 30 s; the
+ * environment variable SGPLANE_FEED_DRAIN_TIMEOUT_MS (100 to 3,600,000) sets it, so tests need not wait 30 s.
+ */
+const DRAIN_TIMEOUT_MS = drainTimeoutMs(process.env.SGPLANE_FEED_DRAIN_TIMEOUT_MS);
+
+function drainTimeoutMs(text: string | undefined): number {
+  if (text === undefined || text === "") return 30_000;
+  const ms = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(ms >= 100 && ms <= 3_600_000)) {
+    throw new Error(`SGPLANE_FEED_DRAIN_TIMEOUT_MS: expected milliseconds from 100 to 3600000, got "${text}"`);
+  }
+  return ms;
+}
 
 export interface StreamStats {
   open: number;

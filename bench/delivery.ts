@@ -12,9 +12,10 @@ export interface Follower {
 
 export interface FollowerPool {
   readonly followers: readonly Follower[];
-  /** Latencies in ms of every event delivered after `measuring` was set. */
+  /** Latencies in ms of every event delivered with a position in (from, to]. */
   readonly latencies: number[];
-  measuring: boolean;
+  from: number;
+  to: number;
   /** Resolves once every follower has received an event at or above this position. */
   reached(position: number, timeoutMs: number): Promise<void>;
   close(): void;
@@ -31,7 +32,8 @@ export async function openFollowers(urls: readonly string[], query: string, coun
   const pool: FollowerPool = {
     followers: [],
     latencies,
-    measuring: false,
+    from: Number.POSITIVE_INFINITY,
+    to: Number.POSITIVE_INFINITY,
     reached(position, timeoutMs) {
       const done = () => pool.followers.every((f) => (f.positions.at(-1) ?? 0) >= position);
       if (done()) return Promise.resolve();
@@ -59,7 +61,7 @@ export async function openFollowers(urls: readonly string[], query: string, coun
     openOne(`${urls[i % urls.length]}/feed?${query}`, agent, (data) => {
       const now = Date.now();
       const position = Number(POSITION.exec(data)?.[1] ?? 0);
-      if (pool.measuring) latencies.push(now - Number(TIME.exec(data)?.[1] ?? now));
+      if (position > pool.from && position <= pool.to) latencies.push(now - Number(TIME.exec(data)?.[1] ?? now));
       for (const w of waiters) w();
       return position;
     }),
@@ -160,6 +162,23 @@ export async function pacedWrites(
   await Promise.all(inFlight);
   agent.destroy();
   return { sent, failed };
+}
+
+/** The feed's head as the servers report it (DescribeFeedEvents' Head): the largest covers every commit. */
+export async function feedHead(urls: readonly string[], body: string): Promise<number> {
+  const heads = await Promise.all(
+    urls.map(async (url) => {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body,
+      });
+      const json = (await res.json()) as { RetCode: number; Head?: number; Message?: string };
+      if (json.RetCode !== 0) throw new Error(`DescribeFeedEvents: ${json.RetCode} ${json.Message}`);
+      return json.Head ?? 0;
+    }),
+  );
+  return Math.max(...heads);
 }
 
 export interface DeliveryFigures {

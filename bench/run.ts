@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "@sgplane/catalogue";
-import { deliveryFigures, openFollowers, pacedWrites } from "./delivery.ts";
+import { deliveryFigures, feedHead, openFollowers, pacedWrites } from "./delivery.ts";
 import { createLoader, type Generator, onPath, type Run, type Stream } from "./load.ts";
 import {
   add,
@@ -511,13 +511,13 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
     const urls = servers.map((s) => s.url.replace(/\/$/, ""));
     const pool = await openFollowers(urls, signedForm(keyOf(1), { Action: "DescribeFeedEvents" }), FOLLOWERS);
     const bodies = mutateWorkloads().map((w) => w.bodies);
+    const headQuery = signedForm(keyOf(1), { Action: "DescribeFeedEvents" });
     await pacedWrites(urls, bodies, DELIVERY_RATE, 2); // warm-up
-    pool.measuring = true;
+    pool.from = await feedHead(urls, headQuery);
     const seconds = DURATION * ROUNDS;
     const writes = await pacedWrites(urls, bodies, DELIVERY_RATE, seconds);
-    const head = Math.max(...pool.followers.map((f) => f.positions.at(-1) ?? 0));
-    await pool.reached(head, 30_000);
-    pool.measuring = false;
+    pool.to = await feedHead(urls, headQuery);
+    await pool.reached(pool.to, 30_000);
     const gaps = pool.followers.filter((f) => f.positions.some((p, i) => i > 0 && p !== (f.positions[i - 1] ?? 0) + 1));
     deliveryRows.push({
       engine,
@@ -525,7 +525,7 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
       followers: FOLLOWERS,
       rate: writes.sent / seconds,
       failed: writes.failed,
-      expected: (writes.sent - writes.failed) * FOLLOWERS,
+      expected: (pool.to - pool.from) * FOLLOWERS,
       gapped: gaps.length,
       rssMb: servers.reduce((n, s) => n + rssMb(s), 0),
       ...deliveryFigures(pool.latencies),

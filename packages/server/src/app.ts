@@ -56,11 +56,7 @@ export async function startApp(
   const seedFile = config.seed === undefined ? undefined : await readSeed(config.seed);
   let store: Store;
   try {
-    store = await openStore(config.db, {
-      feed: config.feed,
-      onBackgroundError: (err) =>
-        logger.error({ err }, "store: background work failed (WAL checkpoints go back to the writer)"),
-    });
+    store = await openStore(config.db, { feed: config.feed });
   } catch (error) {
     // Unreachable database, bad URL option, failed migration: one line naming the flag, not a stack trace.
     throw new StartupError(`--db: ${(error as Error).message}`);

@@ -9,18 +9,12 @@ import { loadMigrations, migrate } from "./sql/migrate.ts";
 import { SqlStore, type SqlStoreOptions } from "./sql/sql-store.ts";
 import { SqliteDriver } from "./sqlite/sqlite-driver.ts";
 
-export interface OpenStoreOptions extends SqlStoreOptions {
-  /** Told about a failure in the store's own background work (SQLite: the WAL checkpoint thread). */
-  readonly onBackgroundError?: (error: unknown) => void;
-}
-
-export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+export async function openStore(url: string, options: SqlStoreOptions = {}): Promise<Store> {
   if (url.startsWith("sqlite:")) {
     const path = url.slice("sqlite:".length);
     if (path === "") throw new Error(`database URL ${url}: missing path (sqlite:PATH or sqlite::memory:)`);
     if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
-    const onCheckpointError = options.onBackgroundError;
-    return migrated(SqliteDriver.open(path, onCheckpointError === undefined ? {} : { onCheckpointError }), options);
+    return migrated(SqliteDriver.open(path), options);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { connectionString, poolSize } = parsePostgresUrl(url);

@@ -49,6 +49,7 @@ export class FeedHub {
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  readonly #subscribers = new Set<() => void>();
   /** Something may have committed since the last read began: a reader looks first (read-your-writes). */
   #stale = false;
   /**
@@ -147,6 +148,16 @@ export class FeedHub {
     });
   }
 
+  /**
+   * Calls `onAdvance` whenever the head moves (and once when the hub closes) until unsubscribed: a stream's one
+   * registration, where a wait per event would cost a timer and an abort listener each (with a thousand streams,
+   * most of the server's time between the socket writes).
+   */
+  subscribe(onAdvance: () => void): () => void {
+    this.#subscribers.add(onAdvance);
+    return () => this.#subscribers.delete(onAdvance);
+  }
+
   /** Reads whatever the store has beyond the head now, this process's own commits included. */
   async catchUp(): Promise<void> {
     await this.#store.feedSettled();
@@ -159,6 +170,7 @@ export class FeedHub {
     this.#unsubscribe?.();
     if (this.#timer !== undefined) clearInterval(this.#timer);
     for (const w of [...this.#waiters]) w.resolve();
+    for (const s of [...this.#subscribers]) s();
     await this.#pulling;
   }
 
@@ -189,7 +201,7 @@ export class FeedHub {
    * waits for them (or `force`: a reader asks): a server nobody follows reads nothing, it only notes it is behind.
    */
   #pull(force: boolean): void {
-    if (!force && this.#waiters.size === 0) return;
+    if (!force && this.#waiters.size === 0 && this.#subscribers.size === 0) return;
     if (this.#pulling !== undefined) {
       this.#again = true;
       return;
@@ -224,7 +236,7 @@ export class FeedHub {
         this.#from = floor;
         this.#head = floor;
       }
-      if (rows.length === PULL && this.#waiters.size === 0) {
+      if (rows.length === PULL && this.#waiters.size === 0 && this.#subscribers.size === 0) {
         // Far behind and nobody waiting: skip to the head instead of reading it all; older pages come from the store.
         const { head } = await this.#store.read((tx) => tx.feedInfo());
         this.#entries = [];
@@ -251,6 +263,7 @@ export class FeedHub {
   }
 
   #wake(): void {
+    for (const s of this.#subscribers) s();
     for (const w of [...this.#waiters]) if (this.#head > w.above) w.resolve();
   }
 }

@@ -102,11 +102,24 @@ export async function streamFeed(
   }
   recordCall(request, deps, call, { Action: responseAction(call.actionText), RetCode: 0 });
   stats.open++;
+  let keepalive: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
   try {
     sseHeaders(res, request.requestId);
     const ready = { Cursor: feed.cursor(after), Head: feed.head };
     res.write(`retry: 1000\nid: ${ready.Cursor}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
     let lastWrite = Date.now();
+    // One wake-up per stream, registered once, for new events, a gone client and the keepalive: a wait per event
+    // then costs one promise, not a timer and an abort listener of its own.
+    let wake: (() => void) | undefined;
+    const wakeUp = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    unsubscribe = feed.subscribe(wakeUp);
+    abort.signal.addEventListener("abort", wakeUp, { once: true });
+    keepalive = setInterval(wakeUp, KEEPALIVE_MS / 2);
     while (!abort.signal.aborted && !feed.closed) {
       const page = await feed.read(after, filter, PAGE);
       after = page.next;
@@ -117,13 +130,20 @@ export async function streamFeed(
         lastWrite = Date.now();
         if (!res.write(text) && !(await drained(res))) break;
       }
-      if (page.events.length < PAGE) await feed.waitPast(page.head, KEEPALIVE_MS, abort.signal);
+      // Nothing can run between this check and setting wake, so no advance is missed.
+      if (page.events.length < PAGE && feed.head <= page.head && !abort.signal.aborted && !feed.closed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
     }
   } catch (error) {
     // Behind retention (58301) or the store went away: say so, then close; the client decides what to do.
     if (!res.destroyed) res.write(errorEvent(failureEnvelope("DescribeFeedEvents", error)));
     if (!(error instanceof ApiError)) deps.onUnexpected?.(error, request.requestId);
   } finally {
+    clearInterval(keepalive);
+    unsubscribe?.();
     stats.open--;
     if (!res.destroyed) res.end();
   }

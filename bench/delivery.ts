@@ -58,19 +58,30 @@ export async function openFollowers(urls: readonly string[], query: string, coun
     },
   };
   const opened = Array.from({ length: count }, (_, i) =>
-    openOne(`${urls[i % urls.length]}/feed?${query}`, agent, (data) => {
-      const now = Date.now();
-      const position = Number(POSITION.exec(data)?.[1] ?? 0);
-      if (position > pool.from && position <= pool.to) latencies.push(now - Number(TIME.exec(data)?.[1] ?? now));
-      for (const w of waiters) w();
-      return position;
-    }),
+    openOne(
+      `${urls[i % urls.length]}/feed?${query}`,
+      agent,
+      (data) => {
+        const now = Date.now();
+        const position = Number(POSITION.exec(data)?.[1] ?? 0);
+        if (position > pool.from && position <= pool.to) latencies.push(now - Number(TIME.exec(data)?.[1] ?? now));
+        return position;
+      },
+      () => {
+        for (const w of waiters) w();
+      },
+    ),
   );
   (pool.followers as Follower[]).push(...(await Promise.all(opened)));
   return pool;
 }
 
-function openOne(url: string, agent: Agent, onEvent: (data: string) => number): Promise<Follower> {
+function openOne(
+  url: string,
+  agent: Agent,
+  onEvent: (data: string) => number,
+  afterEvent: () => void,
+): Promise<Follower> {
   return new Promise((resolve, reject) => {
     const positions: number[] = [];
     let res: IncomingMessage | undefined;
@@ -96,6 +107,7 @@ function openOne(url: string, agent: Agent, onEvent: (data: string) => number): 
           } else if (block.startsWith("id: ")) {
             const data = block.slice(block.indexOf("data: ") + 6);
             positions.push(onEvent(data));
+            afterEvent();
           }
         }
       });

@@ -1,9 +1,11 @@
 // The store contract: one suite, run against every engine in contract/engines.ts (skips state their reason).
 import { after, afterEach, beforeEach, describe } from "node:test";
+import { auditTests } from "./contract/audit-tests.ts";
 import { bindingTests } from "./contract/binding-tests.ts";
 import { concurrencyTests } from "./contract/concurrency-tests.ts";
 import type { ContractContext } from "./contract/context.ts";
 import { ENGINES, type EngineHandle } from "./contract/engines.ts";
+import { feedTests } from "./contract/feed-tests.ts";
 import { inventoryTests } from "./contract/inventory-tests.ts";
 import { secGroupReadTests } from "./contract/secgroup-read-tests.ts";
 import { tenantTests } from "./contract/tenant-tests.ts";
@@ -33,5 +35,7 @@ for (const engine of ENGINES) {
     secGroupReadTests(ctx);
     transactionTests(ctx);
     concurrencyTests(ctx);
+    feedTests(ctx);
+    auditTests(ctx);
   });
 }

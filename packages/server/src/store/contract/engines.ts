@@ -69,7 +69,8 @@ const sqliteFile: EngineFactory = {
 
 /** Every table migrations create, emptied between tests (one database per run: creating one per test is slow). */
 const TABLES =
-  "regions, companies, projects, users, user_projects, api_keys, vpcs, resources, secgroups, rules, bindings";
+  "regions, companies, projects, users, user_projects, api_keys, vpcs, resources, secgroups, rules, bindings, " +
+  "events, feed_pending, audit";
 
 /** One fresh database per run (created on first use, dropped by teardown), emptied before each test. */
 function postgresEngine(skip: string | undefined): EngineFactory {
@@ -83,7 +84,11 @@ function postgresEngine(skip: string | undefined): EngineFactory {
       database ??= createTestDatabase("contract");
       const { url } = await database;
       let store = await openStore(url);
-      await queryDatabase(url, (c) => c.query(`TRUNCATE ${TABLES} RESTART IDENTITY`));
+      await queryDatabase(url, async (c) => {
+        await c.query(`TRUNCATE ${TABLES} RESTART IDENTITY`);
+        // The feed starts over with the tables, as in a new database (its id is kept: nothing outlives the test).
+        await c.query("UPDATE feed_state SET head = 0, floor = 0 WHERE id = 1");
+      });
       return {
         get store() {
           return store;

@@ -239,12 +239,11 @@ async function users(conn: SqlConn, ofCompany: Where): Promise<UserRow[]> {
 }
 
 /**
- * `LIKE` patterns for an id among a record's parameters: as a JSON string value, or inside a JSON-array string
- * value (old SDKs' `SecGroupId=["a","b"]`, whose quotes the JSON text escapes). '!' escapes the wildcards.
+ * How an id appears among a record's parameters: as a JSON string value, or inside a JSON-array string value (old
+ * SDKs' `SecGroupId=["a","b"]`, whose quotes the JSON text escapes).
  */
-function likeIds(id: string): [string, string] {
-  const text = id.replace(/[!%_]/g, (c) => `!${c}`);
-  return [`%"${text}"%`, `%\\"${text}\\"%`];
+function quotedIds(id: string): [string, string] {
+  return [`"${id}"`, `\\"${id}\\"`];
 }
 
 function auditWhere(q: AuditQuery): Where {
@@ -257,7 +256,11 @@ function auditWhere(q: AuditQuery): Where {
   if (q.endMs !== undefined) parts.push({ sql: "time_ms < ?", params: [q.endMs] });
   if (q.actions !== undefined) parts.push(inList("action", q.actions));
   for (const id of q.objectIds ?? []) {
-    parts.push({ sql: "(params LIKE ? ESCAPE '!' OR params LIKE ? ESCAPE '!')", params: likeIds(id) });
+    // Whether replace() removes it: a case-sensitive substring test on both engines (SQLite's LIKE ignores case).
+    parts.push({
+      sql: "(replace(params, ?, '') <> params OR replace(params, ?, '') <> params)",
+      params: quotedIds(id),
+    });
   }
   if (q.publicKey !== undefined) parts.push({ sql: "public_key = ?", params: [q.publicKey] });
   if (q.userName !== undefined) parts.push({ sql: "user_name = ?", params: [q.userName] });

@@ -4,6 +4,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import { EVENT_TYPE_NAMES } from "@sgplane/catalogue";
 import { kebab } from "./command-model.ts";
 import { GLOBAL_FLAGS } from "./global-flags.ts";
+import { wrapLines } from "./output.ts";
 import { type GlobalValues, globalOptions, globalValues } from "./parse-command.ts";
 import { UsageError } from "./parse-values.ts";
 import { TIME_FORMS } from "./time-values.ts";
@@ -167,35 +168,22 @@ export function textValue(values: ParsedExtra["values"], name: string): string |
   return typeof v === "string" ? v : undefined;
 }
 
-function wrap(text: string, indentBy: number, width = 100): string[] {
-  const lines: string[] = [];
-  let current = "";
-  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
-    if (current !== "" && indentBy + current.length + 1 + word.length > width) {
-      lines.push(current);
-      current = word;
-    } else current = current === "" ? word : `${current} ${word}`;
-  }
-  if (current !== "") lines.push(current);
-  return lines.map((l) => " ".repeat(indentBy) + l);
-}
-
 export function extraCommandHelp(command: ExtraCommand): string {
   const out = [
-    ...wrap(`Usage: ${extraSynopsis(command)}`, 0).map((l, i) => (i === 0 ? l : `    ${l}`)),
+    ...wrapLines(`Usage: ${extraSynopsis(command)}`, 0).map((l, i) => (i === 0 ? l : `    ${l}`)),
     "",
-    ...wrap(command.summary, 0),
+    ...wrapLines(command.summary, 0),
     "",
     `Calls ${command.action} (sgplane ${kebabAction(command)} takes its fields as they are on the wire).`,
     "",
     "Flags:",
   ];
-  for (const f of command.flags) out.push(`  ${extraFlagUsage(f)}`, ...wrap(f.help, 6));
-  out.push("", "Notes:", ...command.notes.flatMap((n) => wrap(`- ${n}`, 2)));
+  for (const f of command.flags) out.push(`  ${extraFlagUsage(f)}`, ...wrapLines(f.help, 6));
+  out.push("", "Notes:", ...command.notes.flatMap((n) => wrapLines(`- ${n}`, 2)));
   const common = Object.entries(GLOBAL_FLAGS)
     .filter(([name]) => name !== "json" && name !== "json-file")
     .map(([name, f]) => `--${name}${f.metavar ? ` ${f.metavar}` : ""}`);
-  out.push("", ...wrap(`Common flags (sgplane --help): ${common.join(", ")}`, 0));
+  out.push("", ...wrapLines(`Common flags (sgplane --help): ${common.join(", ")}`, 0));
   return `${out.join("\n")}\n`;
 }
 

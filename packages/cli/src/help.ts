@@ -11,6 +11,7 @@ import {
 import { type Command, commands, type FieldFlag, isList, metavar } from "./command-model.ts";
 import { EXTRA_COMMANDS } from "./extra-commands.ts";
 import { CONNECTION_FLAGS, EXIT, GLOBAL_FLAGS, type GlobalFlag, OPTION_FLAGS } from "./global-flags.ts";
+import { wrapLines } from "./output.ts";
 
 /** `--sec-group-id ID`, `--force`, `--priority-sec-group SecGroupId=…,Priority=…`. */
 export function flagUsage(flag: FieldFlag): string {
@@ -58,20 +59,6 @@ export function itemFields(flag: FieldFlag): ItemField[] {
       .join(", "),
     meaning: schema.description ?? "",
   }));
-}
-
-function wrapLines(text: string, indentBy: number, width = 100): string[] {
-  const words = text.split(/\s+/).filter((w) => w !== "");
-  const lines: string[] = [];
-  let current = "";
-  for (const word of words) {
-    if (current !== "" && indentBy + current.length + 1 + word.length > width) {
-      lines.push(current);
-      current = word;
-    } else current = current === "" ? word : `${current} ${word}`;
-  }
-  if (current !== "") lines.push(current);
-  return lines.map((l) => " ".repeat(indentBy) + l);
 }
 
 function scopeLine(command: Command): string {

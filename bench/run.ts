@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "@sgplane/catalogue";
-import { deliveryFigures, feedHead, openFollowers, pacedWrites } from "./delivery.ts";
+import { type DeliveryFigures, deliveryFigures, feedHead, openFollowers, pacedWrites } from "./delivery.ts";
 import { createLoader, type Generator, onPath, type Run, type Stream } from "./load.ts";
 import {
   add,
@@ -117,7 +117,7 @@ interface Workload {
   readonly start: number;
 }
 
-interface DeliveryRow {
+interface DeliveryRow extends DeliveryFigures {
   engine: string;
   servers: number;
   followers: number;
@@ -126,10 +126,6 @@ interface DeliveryRow {
   expected: number;
   gapped: number;
   rssMb: number;
-  deliveries: number;
-  p50: number;
-  p99: number;
-  max: number;
 }
 const deliveryRows: DeliveryRow[] = [];
 

@@ -2,9 +2,10 @@
 import type { ActionInput, feedModels } from "@sgplane/catalogue";
 import type { SgplaneClient } from "@sgplane/sdk";
 import { clientFor } from "./connect.ts";
-import { AUDIT_COMMAND, listValues, type ParsedExtra, parseExtraArgs, textValue } from "./extra-commands.ts";
+import { AUDIT_COMMAND, listValues, type ParsedExtra, parseExtraArgs } from "./extra-commands.ts";
 import { EXIT } from "./global-flags.ts";
 import { renderTable } from "./output.ts";
+import { textValue } from "./parse-command.ts";
 import { parseInteger, UsageError } from "./parse-values.ts";
 import type { CliIo } from "./run.ts";
 import { parseTime } from "./time-values.ts";

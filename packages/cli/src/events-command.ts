@@ -2,8 +2,9 @@
 import { EVENT_TYPE_NAMES, type EventType, parseCursor } from "@sgplane/catalogue";
 import type { FeedEvent, SgplaneClient } from "@sgplane/sdk";
 import { clientFor } from "./connect.ts";
-import { EVENTS_COMMAND, listValues, parseExtraArgs, textValue } from "./extra-commands.ts";
+import { EVENTS_COMMAND, listValues, parseExtraArgs } from "./extra-commands.ts";
 import { EXIT } from "./global-flags.ts";
+import { textValue } from "./parse-command.ts";
 import { parseEnum, parseInteger, UsageError } from "./parse-values.ts";
 import type { CliIo } from "./run.ts";
 

@@ -1,11 +1,8 @@
 // Hand-made commands beside the generated ones (`events`, `audit`): one model per command that the parser, the help
 // text and docs/cli.md all read, so they cannot drift apart.
-import { type ParseArgsConfig, parseArgs } from "node:util";
 import { EVENT_TYPE_NAMES } from "@sgplane/catalogue";
 import { kebab } from "./command-model.ts";
-import { GLOBAL_FLAGS } from "./global-flags.ts";
-import { wrapLines } from "./output.ts";
-import { type GlobalValues, globalOptions, globalValues } from "./parse-command.ts";
+import { type FlagValues, type GlobalValues, globalOptions, globalValues, parseFlags } from "./parse-command.ts";
 import { UsageError } from "./parse-values.ts";
 import { TIME_FORMS } from "./time-values.ts";
 
@@ -131,24 +128,16 @@ export function extraSynopsis(command: ExtraCommand): string {
 }
 
 export interface ParsedExtra {
-  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+  readonly values: Readonly<FlagValues>;
   readonly globals: GlobalValues;
 }
 
 export function parseExtraArgs(command: ExtraCommand, args: readonly string[]): ParsedExtra {
-  const options: NonNullable<ParseArgsConfig["options"]> = globalOptions();
+  const options = globalOptions();
   for (const f of command.flags) {
     if (f.name !== "json") options[f.name] = { type: f.type, multiple: f.multiple === true };
   }
-  let values: ParsedExtra["values"];
-  try {
-    ({ values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
-      throw new UsageError((error as Error).message, command.name);
-    }
-    throw error;
-  }
+  const { values } = parseFlags(args, options, false, command.name);
   const globals = globalValues(values, command.name);
   if (values.json === true && values.jsonl === true) throw new UsageError("--json and --jsonl: pick one", command.name);
   if (globals.jsonFile !== undefined) throw new UsageError("--json-file is for the generic commands", command.name);
@@ -161,30 +150,6 @@ export function listValues(values: ParsedExtra["values"], name: string): string[
   if (raw === undefined) return undefined;
   const list = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(","));
   return list.map((v) => v.trim()).filter((v) => v !== "");
-}
-
-export function textValue(values: ParsedExtra["values"], name: string): string | undefined {
-  const v = values[name];
-  return typeof v === "string" ? v : undefined;
-}
-
-export function extraCommandHelp(command: ExtraCommand): string {
-  const out = [
-    ...wrapLines(`Usage: ${extraSynopsis(command)}`, 0).map((l, i) => (i === 0 ? l : `    ${l}`)),
-    "",
-    ...wrapLines(command.summary, 0),
-    "",
-    `Calls ${command.action} (sgplane ${kebabAction(command)} takes its fields as they are on the wire).`,
-    "",
-    "Flags:",
-  ];
-  for (const f of command.flags) out.push(`  ${extraFlagUsage(f)}`, ...wrapLines(f.help, 6));
-  out.push("", "Notes:", ...command.notes.flatMap((n) => wrapLines(`- ${n}`, 2)));
-  const common = Object.entries(GLOBAL_FLAGS)
-    .filter(([name]) => name !== "json" && name !== "json-file")
-    .map(([name, f]) => `--${name}${f.metavar ? ` ${f.metavar}` : ""}`);
-  out.push("", ...wrapLines(`Common flags (sgplane --help): ${common.join(", ")}`, 0));
-  return `${out.join("\n")}\n`;
 }
 
 export function kebabAction(command: ExtraCommand): string {

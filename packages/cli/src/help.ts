@@ -9,9 +9,8 @@ import {
   typeName,
 } from "@sgplane/catalogue";
 import { type Command, commands, type FieldFlag, isList, metavar } from "./command-model.ts";
-import { EXTRA_COMMANDS } from "./extra-commands.ts";
+import { EXTRA_COMMANDS, type ExtraCommand, extraFlagUsage, extraSynopsis, kebabAction } from "./extra-commands.ts";
 import { CONNECTION_FLAGS, EXIT, GLOBAL_FLAGS, type GlobalFlag, OPTION_FLAGS } from "./global-flags.ts";
-import { wrapLines } from "./output.ts";
 
 /** `--sec-group-id ID`, `--force`, `--priority-sec-group SecGroupId=…,Priority=…`. */
 export function flagUsage(flag: FieldFlag): string {
@@ -61,6 +60,20 @@ export function itemFields(flag: FieldFlag): ItemField[] {
   }));
 }
 
+function wrapLines(text: string, indentBy: number, width = 100): string[] {
+  const words = text.split(/\s+/).filter((w) => w !== "");
+  const lines: string[] = [];
+  let current = "";
+  for (const word of words) {
+    if (current !== "" && indentBy + current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else current = current === "" ? word : `${current} ${word}`;
+  }
+  if (current !== "") lines.push(current);
+  return lines.map((l) => " ".repeat(indentBy) + l);
+}
+
 function scopeLine(command: Command): string {
   const s = command.spec;
   return [
@@ -83,14 +96,19 @@ export function synopsis(command: Command): string {
   return ["sgplane", command.name, ...parts].join(" ");
 }
 
+function usageLines(synopsisText: string): string[] {
+  return wrapLines(`Usage: ${synopsisText}`, 0).map((l, i) => (i === 0 ? l : `    ${l}`));
+}
+
+function commonFlagLines(skip: readonly string[] = []): string[] {
+  const common = Object.entries(GLOBAL_FLAGS)
+    .filter(([name]) => !skip.includes(name))
+    .map(([name, f]) => `--${name}${f.metavar ? ` ${f.metavar}` : ""}`);
+  return wrapLines(`Common flags (sgplane --help): ${common.join(", ")}`, 0);
+}
+
 export function commandHelp(command: Command): string {
-  const out = [
-    ...wrapLines(`Usage: ${synopsis(command)}`, 0).map((l, i) => (i === 0 ? l : `    ${l}`)),
-    "",
-    ...wrapLines(command.spec.summary, 0),
-    "",
-    scopeLine(command),
-  ];
+  const out = [...usageLines(synopsis(command)), "", ...wrapLines(command.spec.summary, 0), "", scopeLine(command)];
   out.push("", command.flags.length > 0 ? "Flags:" : "No flags besides the common ones.");
   for (const flag of command.flags) {
     const traits = flagTraits(flag);
@@ -101,8 +119,25 @@ export function commandHelp(command: Command): string {
   if (notes.length > 0) out.push("", "Notes:", ...notes.flatMap((n) => wrapLines(`- ${n}`, 2)));
   const errors = command.spec.errors.map((n) => `${n} (${errorCatalogue[n].retCode})`).join(", ");
   if (errors) out.push("", "Errors besides the gateway codes:", ...wrapLines(errors, 2));
-  const common = Object.entries(GLOBAL_FLAGS).map(([name, f]) => `--${name}${f.metavar ? ` ${f.metavar}` : ""}`);
-  out.push("", ...wrapLines(`Common flags (sgplane --help): ${common.join(", ")}`, 0));
+  out.push("", ...commonFlagLines());
+  return `${out.join("\n")}\n`;
+}
+
+/** A hand-made command's help (events, audit), from the model its parser reads. */
+export function extraCommandHelp(command: ExtraCommand): string {
+  const out = [
+    ...usageLines(extraSynopsis(command)),
+    "",
+    ...wrapLines(command.summary, 0),
+    "",
+    `Calls ${command.action} (sgplane ${kebabAction(command)} takes its fields as they are on the wire).`,
+    "",
+    "Flags:",
+  ];
+  for (const f of command.flags) out.push(`  ${extraFlagUsage(f)}`, ...wrapLines(f.help, 6));
+  out.push("", "Notes:", ...command.notes.flatMap((n) => wrapLines(`- ${n}`, 2)));
+  // --json/--jsonl are the command's own flags; --json-file is refused by it.
+  out.push("", ...commonFlagLines(["json", "json-file"]));
   return `${out.join("\n")}\n`;
 }
 
@@ -114,20 +149,16 @@ function globalFlagLines(flags: Readonly<Record<string, GlobalFlag>>): string[] 
   });
 }
 
-/** The hand-made commands, listed beside the generated ones of their actions. */
-function extraList(): string[] {
-  return EXTRA_COMMANDS.flatMap((c) =>
-    wrapLines(c.summary, 32).map((l, i) => (i === 0 ? `  ${c.name.padEnd(30)}${l.trimStart()}` : l)),
-  );
+/** `  name                          summary…`, the summary wrapped under itself. */
+function listRow(name: string, summary: string): string[] {
+  return wrapLines(summary, 32).map((l, i) => (i === 0 ? `  ${name.padEnd(30)}${l.trimStart()}` : l));
 }
 
 export function topHelp(): string {
   const list = (scope: ActionScope) =>
-    commands
-      .filter((c) => c.spec.scope === scope)
-      .flatMap((c) =>
-        wrapLines(c.spec.summary, 32).map((l, i) => (i === 0 ? `  ${c.name.padEnd(30)}${l.trimStart()}` : l)),
-      );
+    commands.filter((c) => c.spec.scope === scope).flatMap((c) => listRow(c.name, c.spec.summary));
+  // The hand-made commands, listed beside the generated ones of their actions.
+  const extras = EXTRA_COMMANDS.flatMap((c) => listRow(c.name, c.summary));
   return `Usage: sgplane <command> [flags]        (sgplane <command> --help for its flags)
 
 A CLI for UCloud's VPC security-group API: sgplane, or UCloud itself with --base-url https://api.ucloud.cn.
@@ -137,7 +168,7 @@ ${list("tenant").join("\n")}
 
 Change feed and audit trail (any key, across what it may see):
 ${list("account").join("\n")}
-${extraList().join("\n")}
+${extras.join("\n")}
 
 Operator commands (operator key):
 ${list("operator").join("\n")}

@@ -118,18 +118,3 @@ function indent(text: string): string {
     .map((l) => (l === "" ? l : `  ${l}`))
     .join("\n");
 }
-
-/** Words of `text` in lines of at most `width` characters, each indented by `indentBy` (help texts). */
-export function wrapLines(text: string, indentBy: number, width = 100): string[] {
-  const words = text.split(/\s+/).filter((w) => w !== "");
-  const lines: string[] = [];
-  let current = "";
-  for (const word of words) {
-    if (current !== "" && indentBy + current.length + 1 + word.length > width) {
-      lines.push(current);
-      current = word;
-    } else current = current === "" ? word : `${current} ${word}`;
-  }
-  if (current !== "") lines.push(current);
-  return lines.map((l) => " ".repeat(indentBy) + l);
-}

@@ -37,7 +37,7 @@ function isEncoding(text: string): text is Encoding {
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export function globalOptions(): Options {
   const options: Options = {};
@@ -47,7 +47,12 @@ export function globalOptions(): Options {
   return options;
 }
 
-function parse(args: readonly string[], options: Options, allowPositionals: boolean, command: string | undefined) {
+export function parseFlags(
+  args: readonly string[],
+  options: Options,
+  allowPositionals: boolean,
+  command: string | undefined,
+) {
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals });
   } catch (error) {
@@ -59,31 +64,31 @@ function parse(args: readonly string[], options: Options, allowPositionals: bool
   }
 }
 
-function text(values: Values, name: string): string | undefined {
+export function textValue(values: FlagValues, name: string): string | undefined {
   const v = values[name];
   return typeof v === "string" ? v : undefined;
 }
 
-export function globalValues(values: Values, command?: string): GlobalValues {
+export function globalValues(values: FlagValues, command?: string): GlobalValues {
   const connection: Partial<Record<ConnectionKey, string>> = {};
   for (const [name, flag] of Object.entries(CONNECTION_FLAGS)) {
-    const v = text(values, name);
+    const v = textValue(values, name);
     if (v !== undefined) connection[flag.key] = v;
   }
-  const timeout = text(values, "timeout");
+  const timeout = textValue(values, "timeout");
   const seconds = timeout === undefined ? undefined : Number(timeout);
   if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0)) {
     throw new UsageError(`--timeout: expected a number of seconds > 0, got "${timeout}"`, command);
   }
-  const attempts = text(values, "max-attempts");
+  const attempts = textValue(values, "max-attempts");
   const maxAttempts = attempts === undefined ? undefined : parseInteger(attempts, "--max-attempts");
   if (maxAttempts !== undefined && maxAttempts < 1) throw new UsageError("--max-attempts: must be ≥ 1", command);
-  const encoding = text(values, "encoding");
+  const encoding = textValue(values, "encoding");
   if (encoding !== undefined && !isEncoding(encoding)) {
     throw new UsageError(`--encoding: expected ${ENCODINGS.join(", ")}, got "${encoding}"`, command);
   }
-  const profile = text(values, "profile");
-  const jsonFile = text(values, "json-file");
+  const profile = textValue(values, "profile");
+  const jsonFile = textValue(values, "json-file");
   return {
     connection,
     json: values.json === true,
@@ -107,7 +112,7 @@ function flagOptions(command: Command): Options {
   return options;
 }
 
-function flagValue(f: FieldFlag, values: Values): unknown {
+function flagValue(f: FieldFlag, values: FlagValues): unknown {
   const label = `--${f.flag}`;
   if (f.kind === "boolean") {
     if (values[f.flag] === true && values[`no-${f.flag}`] === true) {
@@ -126,7 +131,7 @@ function flagValue(f: FieldFlag, values: Values): unknown {
 }
 
 export function parseActionArgs(command: Command, args: readonly string[]): ParsedAction {
-  const { values } = parse(args, flagOptions(command), false, command.name);
+  const { values } = parseFlags(args, flagOptions(command), false, command.name);
   const globals = globalValues(values, command.name);
   const input: Record<string, unknown> = {};
   try {
@@ -168,7 +173,7 @@ export function completeInput(
  * A key given twice becomes a list (SecGroupId=a SecGroupId=b → SecGroupId.0, SecGroupId.1).
  */
 export function parseCallArgs(args: readonly string[]): ParsedCall {
-  const { values, positionals } = parse(args, globalOptions(), true, "call");
+  const { values, positionals } = parseFlags(args, globalOptions(), true, "call");
   const globals = globalValues(values, "call");
   const [action, ...pairs] = positionals;
   if (action === undefined || !/^[A-Za-z][A-Za-z0-9]*$/.test(action)) {

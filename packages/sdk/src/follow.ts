@@ -3,7 +3,7 @@
 import { type ActionInput, type ActionOutput, errorCatalogue, type feedModels } from "@sgplane/catalogue";
 import { type Client, DEFAULT_TIMEOUT_MS } from "./client.ts";
 import { FeedCursorExpiredError, RetCodeError, SgplaneError, TransportError } from "./errors.ts";
-import { backoffDelay, type RetryOptions, retryPolicy } from "./retry.ts";
+import { backoffDelay, type RetryOptions, retryPolicy, sleep } from "./retry.ts";
 
 export type FeedEvent = feedModels.FeedEvent;
 type FeedInput = ActionInput<"DescribeFeedEvents">;
@@ -41,6 +41,7 @@ export interface FollowOptions {
 export class FeedFollower implements AsyncIterable<FeedEvent> {
   #cursor: string | undefined;
   #started = false;
+  readonly #waitSeconds: number;
 
   constructor(
     readonly client: Client,
@@ -55,6 +56,7 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
       throw new RangeError(`maxConsecutiveFailures must be an integer ≥ 1, got ${max}`);
     }
     this.#cursor = options.after;
+    this.#waitSeconds = wait;
   }
 
   /** Undefined only before the first answer of a follower started without `after`. */
@@ -82,7 +84,7 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
   async *#events(signal: AbortSignal): AsyncGenerator<FeedEvent, undefined> {
     // From now: pin the cursor with an immediate answer first, so a failure during the first long poll cannot
     // move "now" forward on the retry and skip what happened in between.
-    let wait = this.#cursor === undefined ? 0 : (this.options.waitSeconds ?? DEFAULT_FOLLOW_WAIT_SECONDS);
+    let wait = this.#cursor === undefined ? 0 : this.#waitSeconds;
     let last = -1;
     while (!signal.aborted) {
       const asked = Date.now();
@@ -91,9 +93,9 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
       if (page.Events.length === 0 && wait > 0 && Date.now() - asked < (wait * 1000) / 2) {
         // Nothing, and well before the wait was over (a stopping server answers so): pause instead of asking again
         // at once, so a follower cannot hammer a server that keeps answering early.
-        await abortableSleep(backoffDelay(1, this.#policy()), signal);
+        await sleep(backoffDelay(1, this.#policy()), signal);
       }
-      wait = this.options.waitSeconds ?? DEFAULT_FOLLOW_WAIT_SECONDS;
+      wait = this.#waitSeconds;
       for (const event of page.Events) {
         // Positions only increase along one feed; an event at or below the last one is a repeat, never yielded.
         if (event.Position <= last) continue;
@@ -144,21 +146,9 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
         if (failures >= maxFailures) throw error;
         const delay = backoffDelay(failures, policy, error instanceof TransportError ? error.retryAfterMs : undefined);
         o.onRetry?.(error, failures, delay);
-        await abortableSleep(delay, signal);
+        await sleep(delay, signal);
         if (signal.aborted) return undefined;
       }
     }
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -100,12 +100,12 @@ const JSON_ACTION = /"Action"\s*:\s*"([^"\\]{1,64})"/;
 
 /**
  * The Action a request names, found without building the bag: for the reply to a request refused while the bag was
- * built (a global limit), which must still echo `<Action>Response`. The query first (the Go SDK repeats Action
- * there), then the body as JSON or form text. Only a well-formed action name counts.
+ * built (a global limit), which must still echo `<Action>Response`. The body first, as JSON or form text (it wins in
+ * the bag too), then the query. Only a well-formed action name counts.
  */
 export function sniffAction(query: string, contentType: string, body: string): string | undefined {
   const inBody = bodyIsJson(contentType, body) ? JSON_ACTION.exec(body) : FORM_ACTION.exec(body);
-  const candidates = [FORM_ACTION.exec(query)?.[1], inBody?.[1]];
+  const candidates = [inBody?.[1], FORM_ACTION.exec(query)?.[1]];
   for (const raw of candidates) {
     if (raw === undefined) continue;
     let name: string;

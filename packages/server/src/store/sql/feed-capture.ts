@@ -127,9 +127,33 @@ export class FeedCapture {
   }
 }
 
-export const AUDIT_COLUMNS = `time_ms, request_id, action, public_key, authenticated, operator, company_id, user_name,
-  sub_account, source_ip, user_agent, region, project_id, params, ret_code, message, mutating, event_count,
-  first_position, last_position`;
+/** audit's columns, in the order auditValues gives them, with their PostgreSQL types (for json_to_recordset). */
+const AUDIT_COLUMN_TYPES = [
+  ["time_ms", "bigint"],
+  ["request_id", "text"],
+  ["action", "text"],
+  ["public_key", "text"],
+  ["authenticated", "integer"],
+  ["operator", "integer"],
+  ["company_id", "integer"],
+  ["user_name", "text"],
+  ["sub_account", "integer"],
+  ["source_ip", "text"],
+  ["user_agent", "text"],
+  ["region", "text"],
+  ["project_id", "text"],
+  ["params", "text"],
+  ["ret_code", "integer"],
+  ["message", "text"],
+  ["mutating", "integer"],
+  ["event_count", "integer"],
+  ["first_position", "bigint"],
+  ["last_position", "bigint"],
+] as const;
+const AUDIT_KEYS = AUDIT_COLUMN_TYPES.map(([name]) => name);
+export const AUDIT_COLUMNS = AUDIT_KEYS.join(", ");
+/** audit's columns as a json_to_recordset column list (PostgreSQL). */
+const AUDIT_RECORD = AUDIT_COLUMN_TYPES.map(([name, type]) => `${name} ${type}`).join(", ");
 
 /** An audit row's values; its events' positions (the last two columns) are filled in where they become known. */
 function auditValues(a: AuditEntry, eventCount: number, first?: number): SqlValue[] {
@@ -157,36 +181,6 @@ function auditValues(a: AuditEntry, eventCount: number, first?: number): SqlValu
     known ? first + eventCount - 1 : null,
   ];
 }
-
-const AUDIT_TYPES = [
-  "BIGINT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "INTEGER",
-  "INTEGER",
-  "INTEGER",
-  "TEXT",
-  "INTEGER",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "TEXT",
-  "INTEGER",
-  "TEXT",
-  "INTEGER",
-  "INTEGER",
-  "BIGINT",
-  "BIGINT",
-] as const;
-
-/** audit's columns as a json_to_recordset column list (PostgreSQL). */
-const AUDIT_RECORD = `time_ms bigint, request_id text, action text, public_key text, authenticated integer,
-  operator integer, company_id integer, user_name text, sub_account integer, source_ip text, user_agent text,
-  region text, project_id text, params text, ret_code integer, message text, mutating integer,
-  event_count integer, first_position bigint, last_position bigint`;
-const AUDIT_KEYS = AUDIT_COLUMNS.split(",").map((c) => c.trim());
 
 /** 20 parameters a row: 512 rows stay under SQLite's 32,766 parameters a statement. */
 const AUDIT_ROWS_PER_INSERT = 512;
@@ -306,12 +300,12 @@ export function feedWriterFor(d: SqlDialect) {
     params: (r) => [r.first, r.first + r.count - 1, r.companyId, r.timeMs, r.events],
   });
   // SQLite: plain multi-row VALUES. Nothing is computed per row and the order is the insert order, so ValuesInsert's
-  // casts and ORDER BY only cost (measured: 11.7 against 6.5 µs a record for 500-record batches).
+  // casts and ORDER BY buy nothing here (measured: no difference, 11.3 against 11.7 µs a record in 500-record batches).
   const auditTexts = new Map<number, string>();
   const auditRows = (n: number): string => {
     let text = auditTexts.get(n);
     if (text === undefined) {
-      const tuple = `(${AUDIT_TYPES.map(() => "?").join(", ")})`;
+      const tuple = `(${AUDIT_KEYS.map(() => "?").join(", ")})`;
       text = `INSERT INTO audit (${AUDIT_COLUMNS}) VALUES ${Array.from({ length: n }, () => tuple).join(", ")}`;
       auditTexts.set(n, text);
     }

@@ -11,8 +11,8 @@ import { SqlReadTx } from "./read-tx.ts";
 import { bool, type DbInt, type ResourceRaw, toResource, toVpc, type VpcRaw, vpcParams } from "./rows.ts";
 import type { WriteSql } from "./write-sql.ts";
 
-/** Two states are the same change-wise when they render to the same wire state. */
-const same = <T>(render: (row: T) => object, a: T, b: T): boolean =>
+/** Two rows are the same change-wise when they render to the same wire state (no event for an unchanged row). */
+export const same = <T>(render: (row: T) => object, a: T, b: T): boolean =>
   JSON.stringify(render(a)) === JSON.stringify(render(b));
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean =>

@@ -9,12 +9,10 @@ import { expandIds, idChunks } from "./in-list.ts";
 import type { ValuesInsert } from "./multi-row.ts";
 import { type DbInt, type RuleRaw, type SecGroupRaw, secGroupParams, toRule, toSecGroup } from "./rows.ts";
 import type { BindingInsert, WriteSql } from "./write-sql.ts";
-import { SqlInventoryWriteTx } from "./write-tx-inventory.ts";
+import { SqlInventoryWriteTx, same } from "./write-tx-inventory.ts";
 
 /** Each id once, in byte order: the order rows are locked in (and pinned, and counted under lock). */
 const lockOrder = (ids: readonly string[]): string[] => [...new Set(ids)].sort();
-
-const sameJson = (a: object, b: object): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export class SqlWriteTx extends SqlInventoryWriteTx implements WriteTx {
   constructor(
@@ -100,7 +98,7 @@ export class SqlWriteTx extends SqlInventoryWriteTx implements WriteTx {
     const before = (await this.#groupsAnyScope([g.secGroupId])).get(g.secGroupId);
     await this.upsert(this.sql.upsertSecGroup, secGroupParams(g), `security group ${g.secGroupId}`);
     if (before === undefined) this.feed.secGroup("SecGroupCreated", g);
-    else if (!sameJson(secGroupState(before), secGroupState(g))) this.feed.secGroup("SecGroupUpdated", g);
+    else if (!same(secGroupState, before, g)) this.feed.secGroup("SecGroupUpdated", g);
   }
 
   async updateSecGroup(
@@ -112,7 +110,7 @@ export class SqlWriteTx extends SqlInventoryWriteTx implements WriteTx {
     await this.update(this.sql.updateSecGroup, [name, remark, tag, secGroupId], `security group ${secGroupId}`);
     if (before === undefined) return;
     const after = { ...before, ...patch };
-    if (!sameJson(secGroupState(before), secGroupState(after))) this.feed.secGroup("SecGroupUpdated", after);
+    if (!same(secGroupState, before, after)) this.feed.secGroup("SecGroupUpdated", after);
   }
 
   async deleteSecGroups(secGroupIds: readonly string[]): Promise<void> {
@@ -160,7 +158,7 @@ export class SqlWriteTx extends SqlInventoryWriteTx implements WriteTx {
     for (const r of rules) {
       const before = old.get(r.ruleId)?.rule;
       if (before === undefined) this.feed.rule("RuleCreated", r);
-      else if (!sameJson(ruleState(before), ruleState(r))) this.feed.rule("RuleUpdated", r);
+      else if (!same(ruleState, before, r)) this.feed.rule("RuleUpdated", r);
     }
   }
 

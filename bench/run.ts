@@ -25,7 +25,7 @@ import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } 
 
 const { values: opts } = parseArgs({
   options: {
-    scenarios: { type: "string", default: "read,mutate,feed,delivery,bulk,mixed" },
+    scenarios: { type: "string", default: "read,check,mutate,feed,delivery,bulk,mixed" },
     engines: { type: "string", default: process.env.SGPLANE_BENCH_PG ? "sqlite,postgres" : "sqlite" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
@@ -459,12 +459,72 @@ function readBody(): string {
   return signedForm(keyOf(1), ids);
 }
 
+/** 10 resources, each bound to the same 3 groups (in rotated priority orders), each group 10 Ingress + 10 Egress rules. */
+const CHECK_WORLD: WorldShape = {
+  companies: 1,
+  resourcesPerCompany: 10,
+  groupsPerCompany: 3,
+  rulesPerGroup: 20,
+  groupsPerResource: 3,
+};
+
+/**
+ * Packets against the CHECK_WORLD (Ingress rules: TCP 1000, 1002, … 1018 from 10.0.0.0/8 at priorities 1–10), from
+ * the first rule to none at all: the last Ingress rule of the first group, no rule (every rule, the remote-group one
+ * included, then the default), an Egress default, the very first rule.
+ */
+const CHECK_PACKETS = [
+  { Direction: "Ingress", ProtocolType: "TCP", Port: "1018", PeerIp: "10.1.2.3" },
+  { Direction: "Ingress", ProtocolType: "TCP", Port: "9999", PeerIp: "192.0.2.1" },
+  { Direction: "Egress", ProtocolType: "UDP", Port: "53", PeerIp: "192.0.2.1" },
+  { Direction: "Ingress", ProtocolType: "TCP", Port: "1000", PeerIp: "10.0.0.1" },
+] as const;
+
+function checkBodies(): string[] {
+  return Array.from({ length: 40 }, (_, n) =>
+    signedForm(keyOf(1), {
+      Action: "CheckSecGroupPacket",
+      ResourceId: resourceId(1, n % CHECK_WORLD.resourcesPerCompany),
+      ...CHECK_PACKETS[n % CHECK_PACKETS.length],
+    }),
+  );
+}
+
+/** A remote-group rule (the group's own members, Ingress ALL) at the end of the last group: its members are loaded. */
+async function addRemoteGroupRule(server: Proc): Promise<void> {
+  const group = groupId(1, CHECK_WORLD.groupsPerCompany - 1);
+  const { text } = await post(
+    server.url,
+    signedForm(keyOf(1), {
+      Action: "CreateSecGroupRule",
+      SecGroupId: group,
+      "Rule.0.Direction": "Ingress",
+      "Rule.0.ProtocolType": "ALL",
+      "Rule.0.DstPort": "ALL",
+      "Rule.0.IPRange": group,
+      "Rule.0.Priority": "200",
+      "Rule.0.RuleAction": "Accept",
+    }),
+  );
+  const reply = JSON.parse(text) as { RetCode?: number; Message?: string };
+  if (reply.RetCode !== 0) throw new Error(`check: CreateSecGroupRule: ${reply.RetCode} ${reply.Message ?? ""}`);
+}
+
 const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> = {
   async read(engine, dir) {
     const db = await freshDb(engine, dir, "read");
     await buildWorld(db, READ_WORLD);
     const servers = await serveAll(db);
     await abRounds("DescribeSecGroup 10 groups × 10 rules", engine, servers, shared([readBody()]));
+    await stopAll(servers);
+  },
+  async check(engine, dir) {
+    const db = await freshDb(engine, dir, "check");
+    await buildWorld(db, CHECK_WORLD);
+    const servers = await serveAll(db);
+    const [first] = servers;
+    if (first !== undefined) await addRemoteGroupRule(first);
+    await abRounds("CheckSecGroupPacket, 3 groups × 20 rules", engine, servers, shared(checkBodies()));
     await stopAll(servers);
   },
   async mutate(engine, dir) {

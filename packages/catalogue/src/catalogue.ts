@@ -4,6 +4,7 @@ import * as adminActions from "./actions/admin.ts";
 import * as auditActions from "./actions/audit.ts";
 import * as bindingActions from "./actions/bindings.ts";
 import * as describeBindingActions from "./actions/describe-bindings.ts";
+import * as enforcementActions from "./actions/enforcement.ts";
 import * as feedActions from "./actions/feed.ts";
 import * as ruleActions from "./actions/rules.ts";
 import * as secGroupActions from "./actions/secgroups.ts";
@@ -13,6 +14,7 @@ export const catalogue = {
   ...ruleActions,
   ...bindingActions,
   ...describeBindingActions,
+  ...enforcementActions,
   ...feedActions,
   ...auditActions,
   ...adminActions,

@@ -1,6 +1,6 @@
-// Hand-made commands beside the generated ones (`events`, `audit`): one model per command that the parser, the help
-// text and docs/cli.md all read, so they cannot drift apart.
-import { EVENT_TYPE_NAMES } from "@sgplane/catalogue";
+// Hand-made commands beside the generated ones (`events`, `audit`, `check`): one model per command that the parser,
+// the help text and docs/cli.md all read, so they cannot drift apart.
+import { DIRECTIONS, EVENT_TYPE_NAMES, PACKET_PROTOCOLS } from "@sgplane/catalogue";
 import { kebab } from "./command-model.ts";
 import { type FlagValues, type GlobalValues, globalOptions, globalValues, parseFlags } from "./parse-command.ts";
 import { UsageError } from "./parse-values.ts";
@@ -12,13 +12,15 @@ export interface ExtraFlag {
   /** Repeatable (each value may also be a comma-separated list). */
   readonly multiple?: boolean;
   readonly metavar?: string;
+  /** The command refuses to run without it (string flags only). */
+  readonly required?: boolean;
   readonly help: string;
 }
 
 export interface ExtraCommand {
-  readonly name: "events" | "audit";
+  readonly name: "events" | "audit" | "check";
   /** The catalogue action it calls (whose generic subcommand takes every field as sent on the wire). */
-  readonly action: "DescribeFeedEvents" | "DescribeAuditRecords";
+  readonly action: "DescribeFeedEvents" | "DescribeAuditRecords" | "CheckSecGroupPacket";
   readonly summary: string;
   readonly flags: readonly ExtraFlag[];
   readonly notes: readonly string[];
@@ -111,7 +113,54 @@ export const AUDIT_COMMAND: ExtraCommand = {
   ],
 };
 
-export const EXTRA_COMMANDS: readonly ExtraCommand[] = [EVENTS_COMMAND, AUDIT_COMMAND];
+export const CHECK_COMMAND: ExtraCommand = {
+  name: "check",
+  action: "CheckSecGroupPacket",
+  summary:
+    "Say whether a resource's security groups accept or drop one packet, and which rule decides, in one line " +
+    "(sgplane's evaluator).",
+  flags: [
+    { name: "resource-id", type: "string", metavar: "ID", required: true, help: "The resource." },
+    {
+      name: "direction",
+      type: "string",
+      metavar: DIRECTIONS.join("|"),
+      required: true,
+      help: "Ingress: a packet to the resource; Egress: a packet from it.",
+    },
+    {
+      name: "protocol",
+      type: "string",
+      metavar: PACKET_PROTOCOLS.join("|"),
+      required: true,
+      help: "The packet's protocol (any case).",
+    },
+    {
+      name: "port",
+      type: "string",
+      metavar: "N",
+      help: "Destination port: required for TCP and UDP, ignored for ICMP and ICMPv6.",
+    },
+    {
+      name: "peer",
+      type: "string",
+      metavar: "IP",
+      required: true,
+      help: "The other end: the source of an ingress packet, the destination of an egress one.",
+    },
+    { name: "json", type: "boolean", help: "Print the server's answer as one JSON document." },
+  ],
+  notes: [
+    "Prints e.g. `Drop  (rule 5 of secgroup-x, group priority 1): TCP 22 from 0.0.0.0/0`, or `Drop  (default): " +
+      "no rule matched: Ingress defaults to Drop`.",
+    "Exits 0 for Accept and Drop alike (a Drop is an answer, not an error); 1 when the API refuses the call (an " +
+      "unknown resource: RetCode 8039), 2 for a bad command line.",
+    "The answer is for a new connection: replies of an accepted one pass whatever the rules say. See sgplane " +
+      "describe-resource-policy for the whole ordered list.",
+  ],
+};
+
+export const EXTRA_COMMANDS: readonly ExtraCommand[] = [EVENTS_COMMAND, AUDIT_COMMAND, CHECK_COMMAND];
 
 export function findExtraCommand(name: string): ExtraCommand | undefined {
   return EXTRA_COMMANDS.find((c) => c.name === name);
@@ -122,8 +171,15 @@ export function extraFlagUsage(flag: ExtraFlag): string {
 }
 
 export function extraSynopsis(command: ExtraCommand): string {
+  const jsonl = command.flags.some((f) => f.name === "jsonl");
   const flags = command.flags.filter((f) => f.name !== "no-failed" && f.name !== "jsonl");
-  const parts = flags.map((f) => (f.name === "json" ? "[--json|--jsonl]" : `[${extraFlagUsage(f)}]`));
+  const parts = flags.map((f) =>
+    f.name === "json"
+      ? `[--json${jsonl ? "|--jsonl" : ""}]`
+      : f.required === true
+        ? extraFlagUsage(f)
+        : `[${extraFlagUsage(f)}]`,
+  );
   return ["sgplane", command.name, ...parts].join(" ");
 }
 
@@ -141,6 +197,11 @@ export function parseExtraArgs(command: ExtraCommand, args: readonly string[]): 
   const globals = globalValues(values, command.name);
   if (values.json === true && values.jsonl === true) throw new UsageError("--json and --jsonl: pick one", command.name);
   if (globals.jsonFile !== undefined) throw new UsageError("--json-file is for the generic commands", command.name);
+  const missing = command.flags.filter((f) => f.required === true && values[f.name] === undefined);
+  if (missing.length > 0) {
+    const names = missing.map((f) => `--${f.name}`).join(", ");
+    throw new UsageError(`missing required ${missing.length === 1 ? "flag" : "flags"} ${names}`, command.name);
+  }
   return { values, globals };
 }
 

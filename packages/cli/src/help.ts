@@ -1,6 +1,7 @@
 // Help text, every word of it derived from the catalogue: summaries, fields, their meaning and limits.
 import {
   type ActionScope,
+  catalogue,
   errorCatalogue,
   limits,
   scopeDescription,
@@ -123,7 +124,7 @@ export function commandHelp(command: Command): string {
   return `${out.join("\n")}\n`;
 }
 
-/** A hand-made command's help (events, audit), from the model its parser reads. */
+/** A hand-made command's help (events, audit, check), from the model its parser reads. */
 export function extraCommandHelp(command: ExtraCommand): string {
   const out = [
     ...usageLines(extraSynopsis(command)),
@@ -134,7 +135,9 @@ export function extraCommandHelp(command: ExtraCommand): string {
     "",
     "Flags:",
   ];
-  for (const f of command.flags) out.push(`  ${extraFlagUsage(f)}`, ...wrapLines(f.help, 6));
+  for (const f of command.flags) {
+    out.push(`  ${extraFlagUsage(f)}${f.required === true ? "  (required)" : ""}`, ...wrapLines(f.help, 6));
+  }
   out.push("", "Notes:", ...command.notes.flatMap((n) => wrapLines(`- ${n}`, 2)));
   // --json/--jsonl are the command's own flags; --json-file is refused by it.
   out.push("", ...commonFlagLines(["json", "json-file"]));
@@ -155,10 +158,11 @@ function listRow(name: string, summary: string): string[] {
 }
 
 export function topHelp(): string {
-  const list = (scope: ActionScope) =>
-    commands.filter((c) => c.spec.scope === scope).flatMap((c) => listRow(c.name, c.spec.summary));
-  // The hand-made commands, listed beside the generated ones of their actions.
-  const extras = EXTRA_COMMANDS.flatMap((c) => listRow(c.name, c.summary));
+  // The hand-made commands are listed after the generated ones of their actions' scope.
+  const list = (scope: ActionScope) => [
+    ...commands.filter((c) => c.spec.scope === scope).flatMap((c) => listRow(c.name, c.spec.summary)),
+    ...EXTRA_COMMANDS.filter((c) => catalogue[c.action].scope === scope).flatMap((c) => listRow(c.name, c.summary)),
+  ];
   return `Usage: sgplane <command> [flags]        (sgplane <command> --help for its flags)
 
 A CLI for UCloud's VPC security-group API: sgplane, or UCloud itself with --base-url https://api.ucloud.cn.
@@ -168,7 +172,6 @@ ${list("tenant").join("\n")}
 
 Change feed and audit trail (any key, across what it may see):
 ${list("account").join("\n")}
-${extras.join("\n")}
 
 Operator commands (operator key):
 ${list("operator").join("\n")}

@@ -25,7 +25,7 @@ export function parseBoolean(text: string, label: string): boolean {
 }
 
 /** Enums match case-insensitively (as the server does) and are sent in their canonical spelling. */
-export function parseEnum(text: string, values: readonly string[], label: string): string {
+export function parseEnum<const T extends string>(text: string, values: readonly T[], label: string): T {
   const match = values.find((v) => v.toLowerCase() === text.trim().toLowerCase());
   if (match === undefined) throw new UsageError(`${label}: expected one of ${values.join(", ")}, got "${text}"`);
   return match;

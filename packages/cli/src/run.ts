@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { type ClientOptions, RetCodeError, TransportError } from "@sgplane/sdk";
 import { auditCommand } from "./audit-command.ts";
+import { checkCommand } from "./check-command.ts";
 import { findCommand, suggest } from "./command-model.ts";
 import { configureCommand } from "./configure.ts";
 import { clientFor } from "./connect.ts";
@@ -71,7 +72,14 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         io.stdout(extraCommandHelp(extra));
         return EXIT.ok;
       }
-      return extra.name === "events" ? await eventsCommand(args, io) : await auditCommand(args, io);
+      switch (extra.name) {
+        case "events":
+          return await eventsCommand(args, io);
+        case "audit":
+          return await auditCommand(args, io);
+        case "check":
+          return await checkCommand(args, io);
+      }
     }
     const command = findCommand(name);
     if (command === undefined) {

@@ -40,6 +40,7 @@ export interface FollowOptions {
  */
 export class FeedFollower implements AsyncIterable<FeedEvent> {
   #cursor: string | undefined;
+  #head: number | undefined;
   #started = false;
   readonly #waitSeconds: number;
 
@@ -57,6 +58,11 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
     }
     this.#cursor = options.after;
     this.#waitSeconds = wait;
+  }
+
+  /** The feed's latest position at the last answer (how far behind the follower is); undefined before one. */
+  get head(): number | undefined {
+    return this.#head;
   }
 
   /** Undefined only before the first answer of a follower started without `after`. */
@@ -90,6 +96,7 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
       const asked = Date.now();
       const page = await this.#poll(wait, signal);
       if (page === undefined) return undefined;
+      this.#head = page.Head;
       if (page.Events.length === 0 && wait > 0 && Date.now() - asked < (wait * 1000) / 2) {
         // Nothing, and well before the wait was over (a stopping server answers so): pause instead of asking again
         // at once, so a follower cannot hammer a server that keeps answering early.

@@ -103,6 +103,7 @@ export async function startApp(
     }),
     ...(feed !== undefined && { feed }),
     audit: { recorder, reads: config.auditReads },
+    serviceNetworks: config.serviceNetworks,
     streams,
     onUnexpected: (err, requestId) => logger.error({ err, requestId }, "unexpected failure"),
     limits: {

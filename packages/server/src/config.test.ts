@@ -26,7 +26,14 @@ describe("parseServeConfig", () => {
       audit: true,
       auditReads: true,
       auditRetentionMs: 90 * 86_400_000,
+      serviceNetworks: ["100.64.0.0/10"],
     });
+  });
+  it("service networks: a CIDR list, host bits cleared; a bad one is named", () => {
+    const c = parseServeConfig(["--service-network", "198.19.255.7/24,fd00:5367::ff:0/112"], {});
+    assert.ok(c !== "help");
+    assert.deepEqual(c.serviceNetworks, ["198.19.255.0/24", "fd00:5367::ff:0/112"]);
+    assert.throws(() => parseServeConfig(["--service-network", "10.0.0.0/8,nope"], {}), /--service-network: "nope"/);
   });
   it("feed and audit switches and retention windows; bad values are named", () => {
     const c = parseServeConfig(["--feed", "off", "--audit-reads", "off", "--feed-retention", "90s"], {

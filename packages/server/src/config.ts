@@ -1,5 +1,6 @@
 // Server configuration: flags over SGPLANE_* environment variables over defaults, validated in one place.
 import { parseArgs } from "node:util";
+import { parseBlock, SERVICE_NETWORK } from "@sgplane/policy";
 
 export interface OperatorKey {
   readonly publicKey: string;
@@ -31,6 +32,8 @@ export interface ServeConfig {
   readonly audit: boolean;
   readonly auditReads: boolean;
   readonly auditRetentionMs: number;
+  /** Peers never filtered (enforcement.md §1.6); what CheckSecGroupPacket assumes the agents enforce. */
+  readonly serviceNetworks: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -59,6 +62,7 @@ const options = {
   audit: { type: "string", env: "SGPLANE_AUDIT" },
   "audit-reads": { type: "string", env: "SGPLANE_AUDIT_READS" },
   "audit-retention": { type: "string", env: "SGPLANE_AUDIT_RETENTION" },
+  "service-network": { type: "string", env: "SGPLANE_SERVICE_NETWORK" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -93,6 +97,10 @@ Change feed and audit trail (docs/feed.md, docs/audit.md; DURATION: 500ms, 30s, 
   --audit on|off         record every call in the audit trail (SGPLANE_AUDIT, default on)
   --audit-reads on|off   record read calls too (SGPLANE_AUDIT_READS, default on)
   --audit-retention DURATION  how long audit records are kept (SGPLANE_AUDIT_RETENTION, default 90d)
+
+Enforcement (docs/enforcement.md):
+  --service-network CIDR[,CIDR]  peers never filtered, as the agents are told with their own --service-network;
+                         what CheckSecGroupPacket assumes (SGPLANE_SERVICE_NETWORK, default 100.64.0.0/10)
 `;
 
 function parseInteger(name: string, text: string, min: number, max: number): number {
@@ -112,6 +120,15 @@ export function parseDuration(name: string, text: string): number {
     throw new ConfigError(`${name}: expected a duration from 100ms to 3650d (e.g. 30s, 24h, 7d), got "${text}"`);
   }
   return ms;
+}
+
+/** A comma list of CIDRs, as the agents are given them (--service-network), host bits cleared. */
+function parseServiceNetworks(text: string): string[] {
+  return text.split(",").map((item) => {
+    const block = parseBlock(item);
+    if (block === undefined) throw new ConfigError(`--service-network: "${item}" is not an address or CIDR`);
+    return block.cidr;
+  });
 }
 
 function parseSwitch(name: string, text: string): boolean {
@@ -199,5 +216,6 @@ export function parseServeConfig(args: readonly string[], env: NodeJS.ProcessEnv
     audit: parseSwitch("--audit", pick("audit") ?? "on"),
     auditReads: parseSwitch("--audit-reads", pick("audit-reads") ?? "on"),
     auditRetentionMs: parseDuration("--audit-retention", pick("audit-retention") ?? "90d"),
+    serviceNetworks: parseServiceNetworks(pick("service-network") ?? SERVICE_NETWORK),
   };
 }

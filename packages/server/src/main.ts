@@ -1,4 +1,5 @@
-// The sgplane command: `sgplane serve [options]` runs the server; every other command is the CLI (@sgplane/cli).
+// The sgplane command: `sgplane serve [options]` runs the server, `sgplane agent` the host agent (@sgplane/agent);
+// every other command is the CLI (@sgplane/cli).
 
 import { ConfigError, parseServeConfig, SERVE_USAGE } from "./config.ts";
 
@@ -47,6 +48,7 @@ async function serve(args: readonly string[]): Promise<number> {
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "serve") return serve(rest);
+  if (command === "agent") return (await import("@sgplane/agent")).runAgentCommand(rest);
   // `sgplane help serve`: the help of the one command the CLI does not own (npx may take a bare --help itself).
   if (command === "help" && rest[0] === "serve") return serve(["--help"]);
   const { runCli } = await import("@sgplane/cli");

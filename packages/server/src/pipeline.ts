@@ -55,6 +55,8 @@ export interface PipelineDeps {
   readonly rateLimiter?: RateLimiter;
   readonly feed?: FeedHub;
   readonly audit?: AuditSettings;
+  /** Peers never filtered, for the evaluator (--service-network). */
+  readonly serviceNetworks?: readonly string[];
   /** Told of a non-catalogue failure outside the request/reply path (a feed stream): to be logged. */
   readonly onUnexpected?: (error: unknown, requestId: string) => void;
 }
@@ -148,6 +150,7 @@ export async function acceptRequest(
     key: principal.key,
     auditing: deps.audit?.recorder !== undefined,
     ...(deps.feed !== undefined && { feed: deps.feed }),
+    ...(deps.serviceNetworks !== undefined && { serviceNetworks: deps.serviceNetworks }),
     ...(req.clientGone !== undefined && { clientGone: req.clientGone }),
   };
   const ctx: TenantContext | AccountContext | BaseContext =

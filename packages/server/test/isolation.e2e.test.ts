@@ -67,6 +67,8 @@ type Matrix = {
 const newRule = { Direction: "Ingress", ProtocolType: "TCP", DstPort: "80", IPRange: "10.0.0.0/8", Priority: 50 };
 const rule = (ruleId: string) => ({ ...newRule, RuleId: ruleId, Priority: 1, RuleAction: "Drop" });
 const psg = (secGroupId: string, priority: number) => [{ SecGroupId: secGroupId, Priority: priority }];
+/** A packet the world's rule (Ingress TCP 22 from 10.0.0.0/8, Accept) decides. */
+const packet = { Direction: "Ingress", ProtocolType: "TCP", Port: 22, PeerIp: "10.1.2.3" };
 
 const MATRIX: Matrix = {
   CopySecGroup: {
@@ -266,6 +268,28 @@ const MATRIX: Matrix = {
       { name: "listing", params: () => ({}), hidden: 0, shows: (own) => [own.host] },
     ],
     unscoped: ["VPCId"],
+  },
+  CheckSecGroupPacket: {
+    variants: [
+      {
+        name: "resource",
+        params: (_own, t) => ({ ResourceId: t.host, ...packet }),
+        hidden: 8039,
+        shows: (own) => [own.group, own.rule],
+      },
+      { name: "Firewall-mode resource", params: (_own, t) => ({ ResourceId: t.fw, ...packet }), hidden: 8039 },
+    ],
+  },
+  DescribeResourcePolicy: {
+    variants: [
+      {
+        name: "resource",
+        params: (_own, t) => ({ ResourceId: t.host }),
+        hidden: 8039,
+        shows: (own) => [own.group, own.rule],
+      },
+      { name: "Firewall-mode resource", params: (_own, t) => ({ ResourceId: t.fw }), hidden: 8039 },
+    ],
   },
   DescribeFeedEvents: { account: (start) => ({ After: start, Limit: 1000 }) },
   DescribeFeedSnapshot: { account: () => ({}) },

@@ -54,9 +54,11 @@ Errors besides the gateway codes: ${errors || "none"}.
 `;
 }
 
-/** A hand-made command (events, audit): the same model its parser and --help read. */
+/** A hand-made command (events, audit, check): the same model its parser and --help read. */
 function renderExtra(command: ExtraCommand): string {
-  const rows = command.flags.map((f) => `| \`${cell(extraFlagUsage(f))}\` | ${cell(f.help)} |`);
+  const rows = command.flags.map(
+    (f) => `| \`${cell(extraFlagUsage(f))}\` | ${f.required === true ? "Required. " : ""}${cell(f.help)} |`,
+  );
   return `## sgplane ${command.name}
 
 ${command.summary}
@@ -82,7 +84,8 @@ export function renderCliDocs(): string {
   return `${GENERATED_HEADER}# CLI reference
 
 \`sgplane <command> [flags]\`: one command per action of the catalogue, plus \`events\` and \`audit\` (friendlier
-commands for the change feed and the audit trail), \`call\`, \`configure\` and \`serve\`.
+commands for the change feed and the audit trail), \`check\` (one packet against a resource's security groups, in one
+line), \`call\`, \`configure\` and \`serve\`.
 From a checkout, run it as \`npx sgplane …\`. \`sgplane <command> --help\` prints the same information as this page.
 
 ## Connection

@@ -25,6 +25,8 @@ export interface BaseContext {
   readonly feed?: FeedHub;
   /** Whether this server keeps an audit trail (--audit). */
   readonly auditing: boolean;
+  /** Peers never filtered (--service-network); absent: UCloud's 100.64.0.0/10. */
+  readonly serviceNetworks?: readonly string[];
   /** A signal aborted when the client goes away (a long-poll stops waiting); made on first use. */
   readonly clientGone?: () => AbortSignal;
 }

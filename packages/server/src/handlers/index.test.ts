@@ -10,5 +10,5 @@ it("tenantHandlers has one handler per tenant action of the catalogue, and nothi
     .map((spec) => spec.name)
     .sort();
   assert.deepEqual(Object.keys(tenantHandlers).sort(), tenantActions);
-  assert.equal(tenantActions.length, 15);
+  assert.equal(tenantActions.length, 17);
 });

@@ -1,13 +1,16 @@
-// The tenant handlers: one per UCloud security-group action (the lead merges them with the admin handlers).
+// The tenant handlers: one per UCloud security-group action, and sgplane's evaluator (the lead merges them with the
+// admin handlers).
 import type { TenantActionName } from "@sgplane/catalogue";
 import { associateSecGroup } from "./associate-sec-group.ts";
 import { associateSecGroupDynamic } from "./associate-sec-group-dynamic.ts";
+import { checkSecGroupPacket } from "./check-sec-group-packet.ts";
 import type { Handler } from "./context.ts";
 import { copySecGroup } from "./copy-sec-group.ts";
 import { createSecGroup } from "./create-sec-group.ts";
 import { createSecGroupRule } from "./create-sec-group-rule.ts";
 import { deleteSecGroup } from "./delete-sec-group.ts";
 import { deleteSecGroupRule } from "./delete-sec-group-rule.ts";
+import { describeResourcePolicy } from "./describe-resource-policy.ts";
 import { describeResourceSecGroup } from "./describe-resource-sec-group.ts";
 import { describeSecGroup } from "./describe-sec-group.ts";
 import { describeSecGroupResource } from "./describe-sec-group-resource.ts";
@@ -33,4 +36,6 @@ export const tenantHandlers: { readonly [A in TenantActionName]: Handler<A> } = 
   DescribeResourceSecGroup: describeResourceSecGroup,
   SwitchToSecGroup: switchToSecGroup,
   CopySecGroup: copySecGroup,
+  CheckSecGroupPacket: checkSecGroupPacket,
+  DescribeResourcePolicy: describeResourcePolicy,
 };

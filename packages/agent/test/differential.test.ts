@@ -1,0 +1,377 @@
+// The differential test (enforcement.md §4): random groups, rules, bindings and packets; the verdict the real kernel
+// gives a packet through the agent's ruleset (fullScript loaded into a lab host) must be the verdict the server's
+// evaluator (compileDecisionLists + evaluatePacket) gives it, for every probe. Each world costs a ruleset load and a
+// drop window, so there is no shrinking: a failure reports the whole world, the packet, the deciding rule and the
+// script instead, and PROPERTY_SEED replays the run.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { feedModels } from "@sgplane/catalogue";
+import {
+  blockContains,
+  type CompiledRule,
+  compileDecisionLists,
+  type Decision,
+  evaluatePacket,
+  membersResolver,
+  type Packet,
+} from "@sgplane/policy";
+import fc from "fast-check";
+import { fullScript } from "../src/nft-script.ts";
+import { RulesetBuilder } from "../src/ruleset.ts";
+import { World, type WorldRows } from "../src/world.ts";
+import { binding, resource, rule } from "./fixtures.ts";
+import { run } from "./lab/exec.ts";
+import { createLab, type Lab, labSkipReason, type Probe, type ProbeOutcome } from "./lab/index.ts";
+
+/** Worlds (one ruleset each); every world is probed with PROBES_PER_WORLD packets. */
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 50);
+const SEED = process.env.PROPERTY_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.PROPERTY_SEED);
+const PROBES_PER_WORLD = 60;
+const TABLE = "sgplane_diff";
+
+// Low ports only: a probe's source port is ephemeral (32768+), so no probe's tuple can be another one's reply.
+const PORTS = [22, 80, 443, 8080];
+
+interface Endpoint {
+  readonly name: string;
+  readonly resourceId: string;
+  readonly ipv4: string;
+  readonly ipv6: string;
+}
+
+const T: Endpoint = { name: "t", resourceId: "uhost-t", ipv4: "198.18.1.10", ipv6: "fd00:5367::1:10" };
+// Outside peers (unfiltered: not in the host file) in different blocks, so that the address pool tells them apart.
+const PEERS: readonly Endpoint[] = [
+  { name: "p1", resourceId: "uhost-p1", ipv4: "198.18.1.20", ipv6: "fd00:5367::1:20" },
+  { name: "p2", resourceId: "uhost-p2", ipv4: "198.18.2.30", ipv6: "fd00:5367::2:30" },
+  { name: "p3", resourceId: "uhost-p3", ipv4: "198.19.3.40", ipv6: "fd00:5367::3:40" },
+  { name: "svc", resourceId: "uhost-svc", ipv4: "198.19.255.10", ipv6: "fd00:5367::ff:10" },
+];
+/** Both given to the builder and to the evaluator; svc's addresses are inside them. */
+const SERVICE_NETWORKS = ["198.19.255.0/24", "fd00:5367::ff:0/112"];
+/** An inventory resource with no endpoint: its addresses fill member sets but never send a packet. */
+const GHOST = { resourceId: "uhost-ghost", ipv4: "198.18.9.9", ipv6: "fd00:5367::9:9" };
+
+const GROUPS = ["secgroup-d1", "secgroup-d2", "secgroup-d3", "secgroup-d4", "secgroup-d5"];
+const OWN = "<own group>";
+
+// IPRange items that hit and miss the peers: their /32 and /128 (in several spellings), blocks holding one, some or
+// all of them, blocks with host bits set, both /0s, and blocks holding no endpoint.
+const V4_ITEMS = [
+  "198.18.1.20",
+  "198.18.1.20/32",
+  "198.18.2.30",
+  "198.19.3.40/32",
+  "198.18.1.16/28",
+  "198.18.1.0/24",
+  "198.18.2.77/23",
+  "198.18.0.0/16",
+  "198.19.0.0/16",
+  "198.18.0.0/15",
+  "198.18.200.0/24",
+  "198.18.9.0/24",
+  "198.19.255.0/24",
+  "0.0.0.0/0",
+];
+const V6_ITEMS = [
+  "fd00:5367::1:20",
+  "FD00:5367:0:0:0:0:1:20/128",
+  "fd00:5367::2:30",
+  "fd00:5367:0::3:40",
+  "fd00:5367::1:0/112",
+  "fd00:5367::2:1234/111",
+  "fd00:5367::/64",
+  "fd00:5367::/96",
+  "fd00:5367::9:0/112",
+  "fd00:5367::abcd:0/112",
+  "::/0",
+];
+// Lists and ranges built from the listening ports: each selects a different subset of them (or none).
+const DST_PORTS = [
+  "ALL",
+  "all",
+  "",
+  "22",
+  "80",
+  "443",
+  "8080",
+  "22,80",
+  "80,443",
+  "22, 443,8080",
+  "80-443",
+  "22-80",
+  "81-8080",
+  "1-79",
+  "444-65535",
+  "443-443",
+  "79-81,8000-9000",
+  "1000-2000",
+  "1-65535",
+];
+
+interface Case {
+  readonly rows: WorldRows;
+  readonly probes: readonly Probe[];
+}
+
+const ruleDraft = fc.constantFrom("IPv4", "IPv6").chain((IPVersion) => {
+  const own = IPVersion === "IPv4" ? V4_ITEMS : V6_ITEMS;
+  const other = IPVersion === "IPv4" ? V6_ITEMS : V4_ITEMS;
+  return fc.record({
+    IPVersion: fc.constant(IPVersion),
+    Direction: fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom("Ingress", "Egress") },
+      { weight: 1, arbitrary: fc.constantFrom("ingress", "EGRESS") },
+    ),
+    ProtocolType: fc.constantFrom("TCP", "UDP", "ICMP", "ICMPv6", "ALL", "tcp", "Udp", "icmpv6", "all"),
+    DstPort: fc.constantFrom(...DST_PORTS),
+    IPRange: fc.array(
+      fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(...own) },
+        { weight: 1, arbitrary: fc.constantFrom(...other) },
+        { weight: 3, arbitrary: fc.constant(OWN) },
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+    Priority: fc.integer({ min: 1, max: 200 }),
+    RuleAction: fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom("Accept", "Drop") },
+      { weight: 1, arbitrary: fc.constantFrom("drop", "ACCEPT") },
+    ),
+  });
+});
+
+/** How the inventory spells an IPv6 address: the evaluator and the sets must both read it canonically. */
+const spellings = (ipv6: string) => [ipv6, ipv6.toUpperCase(), ipv6.replace("::", ":0:0:0:0:")];
+
+const probeArb: fc.Arbitrary<Probe> = fc
+  .record({
+    ingress: fc.boolean(),
+    peer: fc.oneof(
+      { weight: 9, arbitrary: fc.constantFrom("p1", "p2", "p3") },
+      { weight: 1, arbitrary: fc.constant("svc") },
+    ),
+    kind: fc.constantFrom("tcp", "udp", "ping"),
+    family: fc.constantFrom(4, 6),
+    port: fc.constantFrom(...PORTS),
+  })
+  .map(({ ingress, peer, kind, family, port }): Probe => {
+    const ends = ingress ? { from: peer, to: T.name } : { from: T.name, to: peer };
+    return kind === "ping" ? { kind, ...ends, family } : { kind, ...ends, port, family };
+  });
+
+const probeKey = (p: Probe) => `${p.kind} ${p.from}>${p.to} v${p.family ?? 4} ${p.kind === "ping" ? "" : p.port}`;
+
+const caseArb: fc.Arbitrary<Case> = fc
+  .record({
+    tGroups: fc.shuffledSubarray(GROUPS, { minLength: 0, maxLength: GROUPS.length }),
+    tPriorities: fc.shuffledSubarray([1, 2, 3, 4, 5], { minLength: 5, maxLength: 5 }),
+    drafts: fc.array(
+      fc.uniqueArray(ruleDraft, { maxLength: 12, selector: (r) => `${r.Direction.toLowerCase()}/${r.Priority}` }),
+      { minLength: GROUPS.length, maxLength: GROUPS.length },
+    ),
+    separator: fc.constantFrom(",", ", "),
+    // Every other resource's groups, t's and others: remote-group sets hold both families of their members.
+    memberOf: fc.array(fc.shuffledSubarray(GROUPS), { minLength: PEERS.length + 1, maxLength: PEERS.length + 1 }),
+    spelling: fc.array(fc.nat(2), { minLength: PEERS.length + 1, maxLength: PEERS.length + 1 }),
+    probes: fc.uniqueArray(probeArb, {
+      minLength: PROBES_PER_WORLD,
+      maxLength: PROBES_PER_WORLD,
+      selector: probeKey,
+    }),
+  })
+  .map(({ tGroups, tPriorities, drafts, separator, memberOf, spelling, probes }): Case => {
+    const others = [...PEERS, GHOST];
+    const Resources: feedModels.ResourceState[] = [
+      resource(T.resourceId, T.ipv4, { EIP: [T.ipv6] }),
+      ...others.map((r, i) => resource(r.resourceId, r.ipv4, { EIP: [spellings(r.ipv6)[spelling[i] ?? 0] ?? r.ipv6] })),
+    ];
+    const Rules = drafts.flatMap((group, g) => {
+      const id = GROUPS[g] ?? "";
+      return group.map((draft, i) =>
+        rule(`${id}-r${i}`, id, {
+          ...draft,
+          IPRange: draft.IPRange.map((item) => (item === OWN ? id : item)).join(separator),
+        }),
+      );
+    });
+    const Bindings = [
+      ...tGroups.map((id, i) => binding(T.resourceId, id, tPriorities[i] ?? 0)),
+      ...others.flatMap((r, i) => (memberOf[i] ?? []).map((id, p) => binding(r.resourceId, id, p + 1))),
+    ];
+    return { rows: { Resources, Rules, Bindings }, probes };
+  });
+
+/** The packet as the evaluator is asked about it, seen from t. */
+function packetOf(probe: Probe): Packet {
+  const ingress = probe.to === T.name;
+  const peerName = ingress ? probe.from : probe.to;
+  const peer = PEERS.find((p) => p.name === peerName);
+  if (peer === undefined) throw new Error(`no peer ${peerName}`);
+  const v6 = probe.family === 6;
+  const base = { direction: ingress ? ("Ingress" as const) : ("Egress" as const), peer: v6 ? peer.ipv6 : peer.ipv4 };
+  if (probe.kind === "ping") return { ...base, protocol: v6 ? "ICMPv6" : "ICMP" };
+  return { ...base, protocol: probe.kind === "tcp" ? "TCP" : "UDP", port: probe.port };
+}
+
+/** A rule decided through its remote group only (no address block of it holds the peer). */
+const byRemoteGroup = (rule: CompiledRule, peer: string) =>
+  rule.remoteGroups.length > 0 && !rule.cidrs.some((cidr) => blockContains(cidr, peer));
+
+interface Mismatch {
+  readonly probe: Probe;
+  readonly packet: Packet;
+  readonly decision: Decision;
+  readonly outcome: ProbeOutcome;
+}
+
+function report(index: number, c: Case, mismatches: readonly Mismatch[], script: string): string {
+  const lines = [
+    `world #${index} of seed ${SEED} (replay: PROPERTY_SEED=${SEED} PROPERTY_RUNS=${index + 1}):`,
+    `${mismatches.length} of ${c.probes.length} probes differ`,
+  ];
+  for (const m of mismatches.slice(0, 10)) {
+    lines.push(
+      `- probe ${JSON.stringify(m.probe)}`,
+      `  packet ${JSON.stringify(m.packet)}`,
+      `  evaluator: ${m.decision.verdict} by ${m.decision.reason}${m.decision.rule ? ` ${JSON.stringify(m.decision.rule)}` : ""}`,
+      `  kernel: ${m.outcome.pass ? "pass" : `no pass (${m.outcome.reason ?? "?"})`}, rechecked ${m.outcome.rechecked}, ${m.outcome.ms} ms`,
+    );
+  }
+  lines.push(
+    "world (feed states):",
+    `Resources: ${JSON.stringify(c.rows.Resources.map((r) => ({ id: r.ResourceId, ip: r.PrivateIp, eip: r.EIP })))}`,
+    `Bindings: ${JSON.stringify(c.rows.Bindings)}`,
+    "Rules:",
+    ...c.rows.Rules.map((r) => `  ${JSON.stringify(r)}`),
+    "script:",
+    script,
+  );
+  return lines.join("\n");
+}
+
+async function conntrackMissing(): Promise<string | undefined> {
+  try {
+    await run(["conntrack", "--version"], { timeoutMs: 5000 });
+    return undefined;
+  } catch (error) {
+    const reason = `conntrack (Debian package conntrack) is needed to flush connection tracking between worlds: ${(error as Error).message}`;
+    // Under CI=true nothing is a reason to skip: the test runs and fails on it.
+    return process.env.CI === "true" ? undefined : reason;
+  }
+}
+
+const skip = (await labSkipReason()) ?? (await conntrackMissing());
+
+describe("differential: kernel verdict through the agent's ruleset = evaluator verdict", {
+  skip: skip ?? false,
+  timeout: 600_000,
+}, () => {
+  let lab: Lab | undefined;
+  before(async () => {
+    lab = await createLab({
+      endpoints: [T, ...PEERS].map(({ name, ipv4, ipv6 }) => ({ name, ipv4, ipv6 })),
+      ports: PORTS,
+    });
+  });
+  after(() => lab?.destroy());
+
+  it(`${RUNS} random worlds × ${PROBES_PER_WORLD} probes (seed ${SEED})`, async () => {
+    assert.ok(lab !== undefined);
+    assert.ok(Number.isInteger(RUNS) && RUNS >= 1, `PROPERTY_RUNS must be a positive integer, not ${RUNS}`);
+    const host = [{ resourceId: T.resourceId, ifname: lab.endpoint(T.name).hostInterface }];
+    const counts = {
+      worlds: 0,
+      probes: 0,
+      accepts: 0,
+      drops: 0,
+      "ingress accept": 0,
+      "ingress drop": 0,
+      "egress accept": 0,
+      "egress drop": 0,
+      rule: 0,
+      "rule accept": 0,
+      "rule drop": 0,
+      default: 0,
+      "service-network": 0,
+      "remote group": 0,
+      "ipv6 probes": 0,
+      pings: 0,
+      rechecked: 0,
+    };
+    const started = performance.now();
+    const cases = fc.sample(caseArb, { seed: SEED, numRuns: RUNS });
+    for (const [index, c] of cases.entries()) {
+      const world = World.from(c.rows);
+      const script = fullScript(
+        TABLE,
+        new RulesetBuilder(host, { serviceNetworks: SERVICE_NETWORKS }).build(world, "all"),
+      );
+      await lab.hostExec(["nft", "-f", "-"], script).catch((error: unknown) => {
+        throw new Error(`nft -f refused the script of world #${index}: ${String(error)}\n${script}`);
+      });
+      // After the load, so that nothing is tracked under an earlier world's rules: a ping's echo id may repeat, and
+      // an earlier world's accepted flow would pass as "established" whatever this world says.
+      await lab.hostExec(["conntrack", "-F"]);
+      const lists = compileDecisionLists({
+        bindings: world.bindingsOf(T.resourceId),
+        rulesOf: (id) => world.rulesOf(id),
+      });
+      const membersOf = membersResolver(world);
+      const outcomes = await lab.probeManyDetailed(c.probes);
+      assert.equal(outcomes.length, c.probes.length);
+      const mismatches: Mismatch[] = [];
+      for (const outcome of outcomes) {
+        const { probe } = outcome;
+        const packet = packetOf(probe);
+        const ingress = packet.direction === "Ingress";
+        const decision = evaluatePacket(ingress ? lists.ingress : lists.egress, packet, membersOf, {
+          serviceNetworks: SERVICE_NETWORKS,
+        });
+        // A Drop is silence: a refusal or an ICMP error would mean something else answered.
+        const kernel = outcome.pass ? "Accept" : outcome.reason === "timeout" ? "Drop" : "other";
+        if (kernel !== decision.verdict) mismatches.push({ probe, packet, decision, outcome });
+        const verdict = decision.verdict.toLowerCase() as "accept" | "drop";
+        counts.probes++;
+        counts[verdict === "accept" ? "accepts" : "drops"]++;
+        counts[`${ingress ? "ingress" : "egress"} ${verdict}`]++;
+        counts[decision.reason]++;
+        if (decision.rule !== undefined) {
+          counts[`rule ${verdict}`]++;
+          if (byRemoteGroup(decision.rule, packet.peer)) counts["remote group"]++;
+        }
+        if (probe.family === 6) counts["ipv6 probes"]++;
+        if (probe.kind === "ping") counts.pings++;
+        if (outcome.rechecked) counts.rechecked++;
+      }
+      counts.worlds++;
+      if (mismatches.length > 0) assert.fail(report(index, c, mismatches, script));
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(
+      `differential (seed ${SEED}, ${seconds} s): ${JSON.stringify(counts)}; lab ${JSON.stringify(lab.stats)}`,
+    );
+
+    assert.equal(counts.worlds, RUNS);
+    assert.equal(counts.probes, RUNS * PROBES_PER_WORLD);
+    // Enough worlds that every kind of decision must have come up (a default run has 50): if one never did, the
+    // generators no longer exercise what they were written for.
+    if (RUNS >= 20) {
+      for (const key of [
+        "ingress accept",
+        "ingress drop",
+        "egress accept",
+        "egress drop",
+        "rule accept",
+        "rule drop",
+        "default",
+        "service-network",
+        "ipv6 probes",
+        "pings",
+      ] as const) {
+        assert.ok(counts[key] >= RUNS, `only ${counts[key]} probes counted as "${key}" in ${RUNS} worlds`);
+      }
+      assert.ok(counts["remote group"] >= RUNS / 2, `only ${counts["remote group"]} decided by a remote group`);
+    }
+  });
+});

@@ -1,0 +1,8 @@
+// @sgplane/policy: what security groups do to packets (docs/enforcement.md), pure and shared by the server's
+// evaluator and the agent.
+export { blockContains, canonicalAddress, minimalBlocks, parseBlock } from "./addresses.ts";
+export { compileDecisionLists, compileDirection, compileRule } from "./compile.ts";
+export { type EvaluateOptions, evaluatePacket } from "./evaluate.ts";
+export { groupAddresses, type MemberSource, membersResolver } from "./members.ts";
+export * from "./model.ts";
+export { mergeRanges, parsePortList, portsContain } from "./ports.ts";

@@ -3,7 +3,7 @@
 // is running wait for the next). A table changed or flushed by hand is found by the drift check and made again.
 // Stopping leaves the rules in place: a stopped or crashed agent never opens the host.
 import type { EventType } from "@sgplane/catalogue";
-import { FeedCursorExpiredError, FeedFollower, type SgplaneClient } from "@sgplane/sdk";
+import { FeedCursorExpiredError, FeedFollower, type SgplaneClient, TransportError } from "@sgplane/sdk";
 import type { Logger } from "pino";
 import type { AgentMetrics } from "./metrics.ts";
 import { CommandError, type HostCommands } from "./nft.ts";
@@ -122,7 +122,16 @@ export class Agent {
       this.#folded = { position: positionOf(saved.cursor), time: 0, cursor: saved.cursor };
       this.#o.logger.info({ event: "resume", cursor: saved.cursor }, "resuming from the saved state");
     } else {
-      await this.#snapshot();
+      try {
+        await this.#snapshot();
+      } catch (error) {
+        if (error instanceof TransportError) {
+          throw new AgentStartError(
+            `cannot reach the server at ${this.#o.client.options.baseUrl}: ${rootCause(error)}`,
+          );
+        }
+        throw error;
+      }
     }
     const unknown = this.#o.host.filter((h) => this.#world.resource(h.resourceId) === undefined);
     if (unknown.length > 0) {
@@ -399,6 +408,14 @@ export function shapeMatches(listing: string, ruleset: Ruleset): boolean {
   for (const [name, lines] of ruleset.chains) if (chains.get(name) !== lines.length) return false;
   for (const name of ruleset.sets.keys()) if (!listing.includes(`\tset ${name} {`)) return false;
   return true;
+}
+
+/** The innermost cause's message (fetch wraps ECONNREFUSED in "fetch failed"). */
+function rootCause(error: Error): string {
+  let inner: unknown = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  const code = (inner as NodeJS.ErrnoException).code;
+  return `${(inner as Error).message}${code !== undefined && !(inner as Error).message.includes(code) ? ` (${code})` : ""}`;
 }
 
 function positionOf(cursor: string): number {

@@ -250,18 +250,21 @@ function report(index: number, c: Case, mismatches: readonly Mismatch[], script:
   return lines.join("\n");
 }
 
-async function conntrackMissing(): Promise<string | undefined> {
+/** Why conntrack (the tool) cannot run here; the test flushes connection tracking with it between worlds. */
+async function conntrackProblem(): Promise<string | undefined> {
   try {
     await run(["conntrack", "--version"], { timeoutMs: 5000 });
     return undefined;
   } catch (error) {
-    const reason = `conntrack (Debian package conntrack) is needed to flush connection tracking between worlds: ${(error as Error).message}`;
-    // Under CI=true nothing is a reason to skip: the test runs and fails on it.
-    return process.env.CI === "true" ? undefined : reason;
+    return `\`conntrack --version\` failed (${(error as Error).message}); install the Debian package conntrack`;
   }
 }
 
-const skip = (await labSkipReason()) ?? (await conntrackMissing());
+const conntrack = await conntrackProblem();
+// Under CI=true nothing is a reason to skip: the test runs and fails with the reason.
+const skip =
+  (await labSkipReason()) ??
+  (conntrack === undefined || process.env.CI === "true" ? undefined : `${conntrack} (CI=true makes this a failure)`);
 
 describe("differential: kernel verdict through the agent's ruleset = evaluator verdict", {
   skip: skip ?? false,
@@ -269,9 +272,13 @@ describe("differential: kernel verdict through the agent's ruleset = evaluator v
 }, () => {
   let lab: Lab | undefined;
   before(async () => {
+    assert.equal(conntrack, undefined, conntrack);
     lab = await createLab({
       endpoints: [T, ...PEERS].map(({ name, ipv4, ipv6 }) => ({ name, ipv4, ipv6 })),
       ports: PORTS,
+      // Passes take ~1–20 ms (README.md, "Timeouts"); the re-check of every silence keeps a slow pass from being
+      // taken for a drop, at 1 s instead of 1.5 s because every world has drops and waits for them.
+      recheckTimeoutMs: 1000,
     });
   });
   after(() => lab?.destroy());
@@ -310,8 +317,10 @@ describe("differential: kernel verdict through the agent's ruleset = evaluator v
       await lab.hostExec(["nft", "-f", "-"], script).catch((error: unknown) => {
         throw new Error(`nft -f refused the script of world #${index}: ${String(error)}\n${script}`);
       });
-      // After the load, so that nothing is tracked under an earlier world's rules: a ping's echo id may repeat, and
-      // an earlier world's accepted flow would pass as "established" whatever this world says.
+      // After the load, so that no flow accepted under an earlier world's rules is still tracked: one that had a reply
+      // would pass as "established" whatever this world says. The probers make that unlikely (TCP: a fresh port per
+      // connect; ping: the echo id is ping's pid; UDP: one source port per prober, but never answered, so NEW), and
+      // the flush makes it impossible. Within a world a repeated flow has the same verdict anyway.
       await lab.hostExec(["conntrack", "-F"]);
       const lists = compileDecisionLists({
         bindings: world.bindingsOf(T.resourceId),

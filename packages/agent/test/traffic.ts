@@ -28,13 +28,13 @@ export interface TrafficWorld {
 const describeCase = (c: Expectation) =>
   `${c.from} → ${c.to} ${c.kind.toUpperCase()}${c.port === undefined ? "" : ` ${c.port}`} v${c.family ?? 4}`;
 
+const probeOf = (c: Expectation): Probe =>
+  c.kind === "ping"
+    ? { kind: "ping", from: c.from, to: c.to, family: c.family ?? 4 }
+    : { kind: c.kind, from: c.from, to: c.to, port: c.port ?? 0, family: c.family ?? 4 };
+
 export async function expectTraffic(world: TrafficWorld, cases: readonly Expectation[]): Promise<void> {
-  const probes = cases.map(
-    (c): Probe =>
-      c.kind === "ping"
-        ? { kind: "ping", from: c.from, to: c.to, family: c.family ?? 4 }
-        : { kind: c.kind, from: c.from, to: c.to, port: c.port ?? 0, family: c.family ?? 4 },
-  );
+  const probes = cases.map(probeOf);
   const [kernel, evaluator] = await Promise.all([
     world.lab.probeMany(probes),
     Promise.all(cases.map((c) => evaluate(world, c))),
@@ -80,4 +80,14 @@ async function evaluate(world: TrafficWorld, c: Expectation): Promise<{ pass: bo
     pass: answers.every((a) => a.Verdict === "Accept"),
     why: answers.map((a) => `${a.Verdict} (${a.Explanation})`).join("; ") || "no filtered end",
   };
+}
+
+/** The kernel alone (while the server is away, or the agent is known to be behind it on purpose). */
+export async function expectKernel(lab: Lab, cases: readonly Expectation[]): Promise<void> {
+  const kernel = await lab.probeMany(cases.map(probeOf));
+  const wrong = cases.filter((c, i) => kernel[i] !== c.pass);
+  assert.deepEqual(
+    wrong.map((c) => `${describeCase(c)}: expected ${c.pass ? "pass" : "drop"}`),
+    [],
+  );
 }

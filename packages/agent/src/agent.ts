@@ -2,8 +2,8 @@
 // host as one nft transaction of what changed. A burst of events becomes one apply (events that arrive while one
 // is running wait for the next). A table changed or flushed by hand is found by the drift check and made again.
 // Stopping leaves the rules in place: a stopped or crashed agent never opens the host.
-import type { EventType } from "@sgplane/catalogue";
-import { FeedCursorExpiredError, FeedFollower, type SgplaneClient, TransportError } from "@sgplane/sdk";
+import { type EventType, parseCursor } from "@sgplane/catalogue";
+import { FeedCursorExpiredError, FeedFollower, type SgplaneClient, sleep, TransportError } from "@sgplane/sdk";
 import type { Logger } from "pino";
 import type { AgentMetrics } from "./metrics.ts";
 import { CommandError, type HostCommands } from "./nft.ts";
@@ -200,7 +200,7 @@ export class Agent {
           continue;
         }
         this.#fail("feed", error);
-        await sleepFor(RETRY_MS[1] ?? 1000, signal);
+        await sleep(RETRY_MS[1] ?? 1000, signal);
       }
     }
   }
@@ -323,7 +323,7 @@ export class Agent {
         return;
       } catch (error) {
         this.#fail("snapshot", error);
-        await sleepFor(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)] ?? 1000, this.#stop.signal);
+        await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)] ?? 1000, this.#stop.signal);
       }
     }
   }
@@ -418,22 +418,4 @@ function rootCause(error: Error): string {
   return `${(inner as Error).message}${code !== undefined && !(inner as Error).message.includes(code) ? ` (${code})` : ""}`;
 }
 
-function positionOf(cursor: string): number {
-  const position = Number(cursor.slice(cursor.indexOf("-") + 1));
-  return Number.isFinite(position) ? position : 0;
-}
-
-function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
+const positionOf = (cursor: string): number => parseCursor(cursor)?.position ?? 0;

@@ -24,7 +24,7 @@ export {
   FeedFollower,
   type FollowOptions,
 } from "./follow.ts";
-export { backoffDelay, DEFAULT_RETRY, isRetrySafe, type RetryOptions, type RetryPolicy } from "./retry.ts";
+export { backoffDelay, DEFAULT_RETRY, isRetrySafe, type RetryOptions, type RetryPolicy, sleep } from "./retry.ts";
 export {
   type ActionMethods,
   type ActionResult,

@@ -24,7 +24,7 @@ Keeps this host's nftables in step with the security groups of the resources tha
   --state-file FILE       where the agent keeps its world and feed cursor, to resume after a restart
                           (default: none, a snapshot at every start)                              (SGPLANE_AGENT_STATE_FILE)
   --table NAME            the agent's own nftables table, inet family (default sgplane)
-  --netns NAME            apply inside this network namespace (ip netns exec NAME nft ...)
+  --netns NAME            apply inside this network namespace (nsenter --net=/run/netns/NAME nft ...)
   --nft PATH              the nft program (default nft)
   --service-network CIDR  never filtered, both ways (repeatable; default 100.64.0.0/10, UCloud's service network)
   --drift-check SECONDS   how often to check the table for changes made by others (default 2; 0: never)
@@ -34,9 +34,10 @@ Keeps this host's nftables in step with the security groups of the resources tha
   -h, --help              this help
 `;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-function options(argv: readonly string[], env: Readonly<Record<string, string | undefined>>) {
+/** The agent's settings from its flags and environment; "help" for --help. Throws UsageError on a bad one. */
+export function agentOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>) {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
@@ -86,6 +87,10 @@ function options(argv: readonly string[], env: Readonly<Record<string, string | 
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
     throw new UsageError(`--log-level: '${logLevel}' is not a level`);
   }
+  // A name as `ip netns add` takes it: it becomes a path under /run/netns.
+  if (values.netns !== undefined && !/^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/.test(values.netns)) {
+    throw new UsageError(`--netns: '${values.netns}' is not a network namespace name (letters, digits, . _ -)`);
+  }
   return {
     hostFile,
     baseUrl: values["base-url"] ?? env.SGPLANE_BASE_URL ?? "http://127.0.0.1:8080",
@@ -108,9 +113,9 @@ export async function runAgentCommand(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
-  let o: ReturnType<typeof options>;
+  let o: ReturnType<typeof agentOptions>;
   try {
-    o = options(argv, env);
+    o = agentOptions(argv, env);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`sgplane agent: ${(error as Error).message}\n\n${AGENT_USAGE}`);

@@ -199,8 +199,6 @@ function itemsOrSet(items: readonly string[], prefix: string, limit: number): st
   return items.length <= limit ? items.map((item) => `${prefix}${item}`) : [`${prefix}{ ${items.join(", ")} }`];
 }
 
-const elements = (items: readonly string[]) => (items.length === 1 ? (items[0] ?? "") : `{ ${items.join(", ")} }`);
-
 /** 198.18.1.2/32 as 198.18.1.2: how nftables lists it back. */
 function hostForm(cidr: string): string {
   const [address, prefix] = cidr.split("/");

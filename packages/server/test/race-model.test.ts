@@ -88,6 +88,70 @@ describe("race history checker", () => {
     assert.deepEqual(explainHistory(initial(), calls, ordered.entries, ordered.ends, options).problems, []);
   });
 
+  it("lets a read see commits on different resources in either order, but never out of one resource's lock order", () => {
+    const bindG3 = (resourceIds: string[]): Op => ({
+      action: "AssociateSecGroup",
+      resourceIds,
+      entries: [{ secGroupId: "g3", priority: 3 }],
+    });
+    const read = (seen: [string, string][]) =>
+      call({ action: "DescribeResourceSecGroup", resourceIds: seen.map(([r]) => r) }, 5, 20, 0, {
+        seen: new Map(seen),
+      });
+    const check = (calls: Call[], log: LogEntry[]) => {
+      const ordered = orderByTransaction(log);
+      return explainHistory(initial(), calls, ordered.entries, ordered.ends, options).problems;
+    };
+    // uhost-1 lost g1 (clock 10), uhost-2 got g3 (clock 11): both became visible within the read, in either order.
+    const apart = [
+      { ...entry(8, "b uhost-1 g1", 0, "1"), commitAt: 10 },
+      { ...entry(9, "b uhost-2 g3", 3, "2"), commitAt: 11 },
+    ];
+    const sawSecondOnly = read([
+      ["uhost-1", "g1@1,g2@2"],
+      ["uhost-2", "g1@1,g3@3"],
+    ]);
+    assert.deepEqual(
+      check([call(unbind("g1", "uhost-1"), 0, 30), call(bindG3(["uhost-2"]), 0, 30), sawSecondOnly], apart),
+      [],
+    );
+    // The same two on ONE resource: the second waited for the first, so it cannot be seen without it.
+    const oneResource = [
+      { ...entry(8, "b uhost-1 g1", 0, "1"), commitAt: 10 },
+      { ...entry(9, "b uhost-1 g3", 3, "2"), commitAt: 11 },
+    ];
+    const skipped = read([["uhost-1", "g1@1,g2@2,g3@3"]]);
+    assert.deepEqual(
+      check([call(unbind("g1", "uhost-1"), 0, 30), call(bindG3(["uhost-1"]), 0, 30), skipped], oneResource),
+      [`read #${skipped.n} saw bindings that no committed state of its time had`],
+    );
+    // Through a shared resource: the second (uhost-2) waited for the first (uhost-1 and uhost-2), so seeing the second's
+    // change on uhost-2 with uhost-1 as before the first is no snapshot.
+    const bindG2: Op = {
+      action: "AssociateSecGroup",
+      resourceIds: ["uhost-2"],
+      entries: [{ secGroupId: "g2", priority: 2 }],
+    };
+    const chained = [
+      { ...entry(8, "b uhost-1 g3", 3, "1"), commitAt: 10 },
+      { ...entry(8, "b uhost-2 g3", 3, "1"), commitAt: 10 },
+      { ...entry(9, "b uhost-2 g2", 2, "2"), commitAt: 11 },
+    ];
+    const mixed = read([
+      ["uhost-1", "g1@1,g2@2"],
+      ["uhost-2", "g1@1,g2@2,g3@3"],
+    ]);
+    assert.deepEqual(check([call(bindG3(["uhost-1", "uhost-2"]), 0, 30), call(bindG2, 0, 30), mixed], chained), [
+      `read #${mixed.n} saw bindings that no committed state of its time had`,
+    ]);
+    // …while a state the clock order passes through is fine.
+    const between = read([
+      ["uhost-1", "g1@1,g2@2,g3@3"],
+      ["uhost-2", "g1@1,g3@3"],
+    ]);
+    assert.deepEqual(check([call(bindG3(["uhost-1", "uhost-2"]), 0, 30), call(bindG2, 0, 30), between], chained), []);
+  });
+
   it("rejects a lost update: two unbinds that both succeeded and left a resource with no group", () => {
     const calls = [call(unbind("g1", "uhost-1"), 0, 20), call(unbind("g2", "uhost-1"), 0, 20)];
     const log = [entry(10, "b uhost-1 g1", 0, "1"), entry(11, "b uhost-1 g2", 0, "2")];

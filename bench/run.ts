@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "@sgplane/catalogue";
+import { rulesetFigures, rulesetSkipReason } from "./agent-ruleset.ts";
 import { type DeliveryFigures, deliveryFigures, feedHead, openFollowers, pacedWrites } from "./delivery.ts";
 import { createLoader, type Generator, onPath, type Run, type Stream } from "./load.ts";
 import {
@@ -25,7 +26,7 @@ import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } 
 
 const { values: opts } = parseArgs({
   options: {
-    scenarios: { type: "string", default: "read,check,mutate,feed,delivery,bulk,mixed" },
+    scenarios: { type: "string", default: "read,check,mutate,feed,delivery,bulk,mixed,ruleset" },
     engines: { type: "string", default: process.env.SGPLANE_BENCH_PG ? "sqlite,postgres" : "sqlite" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
@@ -510,7 +511,19 @@ async function addRemoteGroupRule(server: Proc): Promise<void> {
   if (reply.RetCode !== 0) throw new Error(`check: CreateSecGroupRule: ${reply.RetCode} ${reply.Message ?? ""}`);
 }
 
+/** The agent's tables (engine-independent: run once). */
+const agentLines: string[] = [];
+
 const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> = {
+  async ruleset() {
+    if (agentLines.some((line) => line.startsWith("\nAgent ruleset"))) return;
+    const skip = rulesetSkipReason();
+    agentLines.push(
+      "\nAgent ruleset on one host (RulesetBuilder + fullScript / diffScript + `nft -f -` in a namespace; ms):\n",
+      ...(skip === undefined ? await rulesetFigures() : [`skipped: ${skip}`]),
+    );
+    console.error("done: ruleset");
+  },
   async read(engine, dir) {
     const db = await freshDb(engine, dir, "read");
     await buildWorld(db, READ_WORLD);
@@ -794,6 +807,7 @@ try {
       );
     }
   }
+  if (agentLines.length > 0) console.log(agentLines.join("\n"));
   console.log(`\n${extra.join("\n")}`);
 } finally {
   await rm(benchDir, { recursive: true, force: true });

@@ -60,7 +60,7 @@ export function diffScript(table: string, from: Ruleset, to: Ruleset): string {
   const newSets = [...to.sets].filter(([name]) => !from.sets.has(name));
   const changedSets = [...to.sets].filter(([name, spec]) => {
     const old = from.sets.get(name);
-    return old === undefined ? spec.elements.length > 0 : !sameList(old.elements, spec.elements);
+    return old === undefined ? spec.elements.length > 0 : old !== spec && !sameList(old.elements, spec.elements);
   });
   const newChains = [...to.chains.keys()].filter((name) => !from.chains.has(name));
   const changedChains = [...to.chains]

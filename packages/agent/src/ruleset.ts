@@ -61,6 +61,8 @@ const NDP = "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-soli
 export class RulesetBuilder {
   readonly #groups = new Map<string, GroupChains>();
   readonly #sets = new Map<string, SetSpec>();
+  /** Per resource, its chains and the bound groups (in order) they were made for: reused while those stay. */
+  readonly #resourceChains = new Map<string, { groups: string; ingress: string[]; egress: string[] }>();
   readonly #service: { ingress: string[]; egress: string[] };
 
   constructor(
@@ -82,6 +84,7 @@ export class RulesetBuilder {
     if (stale === "all") {
       this.#groups.clear();
       this.#sets.clear();
+      this.#resourceChains.clear();
     } else {
       for (const id of stale.rules) this.#groups.delete(id);
       for (const id of stale.members) {
@@ -101,18 +104,29 @@ export class RulesetBuilder {
       const bindings = resource === undefined ? [] : world.bindingsOf(resourceId);
       const inChain = resourceChain(resourceId, "in");
       const outChain = resourceChain(resourceId, "out");
-      chains.set(inChain, [
-        ...this.#service.ingress,
-        NDP,
-        ...bindings.map((b) => `jump ${groupChain(b.SecGroupId, "in")}`),
-        `drop comment "default: ingress"`,
-      ]);
-      chains.set(outChain, [
-        ...this.#service.egress,
-        NDP,
-        ...bindings.map((b) => `jump ${groupChain(b.SecGroupId, "out")}`),
-        `accept comment "default: egress"`,
-      ]);
+      // The same arrays while its bindings stay, so that the diff passes over them at a glance.
+      const groups = bindings.map((b) => b.SecGroupId).join(" ");
+      let own = this.#resourceChains.get(resourceId);
+      if (own?.groups !== groups) {
+        own = {
+          groups,
+          ingress: [
+            ...this.#service.ingress,
+            NDP,
+            ...bindings.map((b) => `jump ${groupChain(b.SecGroupId, "in")}`),
+            `drop comment "default: ingress"`,
+          ],
+          egress: [
+            ...this.#service.egress,
+            NDP,
+            ...bindings.map((b) => `jump ${groupChain(b.SecGroupId, "out")}`),
+            `accept comment "default: egress"`,
+          ],
+        };
+        this.#resourceChains.set(resourceId, own);
+      }
+      chains.set(inChain, own.ingress);
+      chains.set(outChain, own.egress);
       ingress.set(ifname, inChain);
       egress.set(ifname, outChain);
       for (const { SecGroupId } of bindings) {

@@ -3,55 +3,29 @@
 // kernel, the test's expectation and the evaluator agree on every packet).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { SgplaneClient } from "@sgplane/sdk";
-import { OPERATOR, type ServerProcess, startServer } from "../../server/test/harness.ts";
-import { type AgentProcess, startAgent } from "./agent-process.ts";
-import { ENDPOINTS, enforcementSeed, KEY, PORTS, REGION, RESOURCES, SERVICE_NETWORK } from "./enforcement-world.ts";
-import { createLab, type Lab, labSkipReason } from "./lab/index.ts";
-import { drop, expectTraffic, pass, type TrafficWorld } from "./traffic.ts";
+import type { SgplaneClient } from "@sgplane/sdk";
+import type { AgentProcess } from "./agent-process.ts";
+import { type EnforcementHost, startEnforcementHost } from "./enforcement-host.ts";
+import { RESOURCES } from "./enforcement-world.ts";
+import { labSkipReason } from "./lab/index.ts";
+import { drop, pass } from "./traffic.ts";
 
 const skip = await labSkipReason();
 
 describe("enforcement end to end: server, agent, lab host", { skip, timeout: 240_000 }, () => {
-  let lab: Lab;
-  let server: ServerProcess;
+  let host: EnforcementHost | undefined;
   let agent: AgentProcess;
   let client: SgplaneClient;
   let operator: SgplaneClient;
-  let world: TrafficWorld;
-
-  /** Waits until the agent's host is in step with everything committed so far. */
-  const settled = async () => {
-    const { Head } = await operator.describeFeedEvents({});
-    return agent.inStep(Head);
-  };
-  const traffic = async (...cases: Parameters<typeof expectTraffic>[1]) => {
-    await settled();
-    await expectTraffic(world, cases);
-  };
+  const settled = () => must(host).settled();
+  const traffic = (...cases: Parameters<EnforcementHost["traffic"]>) => must(host).traffic(...cases);
 
   before(async () => {
-    lab = await createLab({ endpoints: [...ENDPOINTS], ports: PORTS });
-    server = await startServer({ seed: enforcementSeed(lab), args: ["--service-network", SERVICE_NETWORK] });
-    client = new SgplaneClient({ baseUrl: server.url, region: REGION, ...KEY });
-    operator = new SgplaneClient({ baseUrl: server.url, ...OPERATOR });
-    const resources = Object.fromEntries(
-      Object.entries(RESOURCES).map(([name, id]) => [id, lab.endpoint(name).hostInterface]),
-    );
-    agent = await startAgent({
-      baseUrl: server.url,
-      netns: lab.host.netns,
-      resources,
-      args: ["--service-network", SERVICE_NETWORK, "--drift-check", "0.5"],
-    });
-    world = { lab, client, resources: RESOURCES };
+    host = await startEnforcementHost();
+    ({ agent, client, operator } = host);
   });
 
-  after(async () => {
-    await agent?.stop();
-    await server?.stop();
-    await lab?.destroy();
-  });
+  after(() => host?.stop());
 
   it("enforces the snapshot: ports, lists and ranges, CIDRs, ICMP, ingress default drop, egress default accept", async () => {
     await traffic(
@@ -85,7 +59,7 @@ describe("enforcement end to end: server, agent, lab host", { skip, timeout: 240
     await traffic(pass("web1", "db", "tcp", 5432), drop("web1", "db", "tcp", 5432, 6), drop("web2", "db", "tcp", 5432));
     await operator.adminUpdateResource({ ResourceId: RESOURCES.web1, PrivateIp: "198.18.250.250" });
     await traffic(drop("web1", "db", "tcp", 5432), pass("ext", "web1", "tcp", 80));
-    await operator.adminUpdateResource({ ResourceId: RESOURCES.web1, PrivateIp: lab.endpoint("web1").ipv4 });
+    await operator.adminUpdateResource({ ResourceId: RESOURCES.web1, PrivateIp: must(host).lab.endpoint("web1").ipv4 });
     await traffic(pass("web1", "db", "tcp", 5432));
     await client.disassociateSecGroup({ SecGroupId: ["secgroup-db"], ResourceId: [RESOURCES.web1] });
     await traffic(drop("web1", "db", "tcp", 5432), pass("db", "ext", "ping"));
@@ -181,3 +155,8 @@ describe("enforcement end to end: server, agent, lab host", { skip, timeout: 240
     assert.ok(applies.every((a) => typeof a.ms === "number" && a.position > 0));
   });
 });
+
+function must(host: EnforcementHost | undefined): EnforcementHost {
+  if (host === undefined) throw new Error("the enforcement host did not start");
+  return host;
+}

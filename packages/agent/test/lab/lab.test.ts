@@ -227,6 +227,86 @@ describe("network-namespace lab", { skip: skip ?? false, timeout: 180_000 }, () 
     );
   });
 
+  it("holds TCP connections that carry data both ways; a stateful table keeps them, a stateless drop cuts them", async () => {
+    assert.ok(lab);
+    const table = (...lines: string[]) =>
+      "table inet holdtest\ndelete table inet holdtest\ntable inet holdtest {\n chain f {\n" +
+      ` type filter hook forward priority filter; policy accept;\n${lines.map((line) => ` ${line}\n`).join("")} }\n}\n`;
+    const STATEFUL = "ct state established,related accept";
+    const DROP = ["tcp dport 5432 drop", "tcp sport 5432 drop"];
+    const fresh = FAMILIES.map((family): Probe => ({ kind: "tcp", from: "web", to: "db", port: 5432, family }));
+    try {
+      // Connection tracking runs in a namespace only once one of its rules uses it: a connection opened before is
+      // first seen mid-stream, as new. So the stateful table comes first.
+      await lab.hostExec(["nft", "-f", "-"], table(STATEFUL));
+      const accepts = lab.stats.tcpAccepts;
+      const held = await Promise.all(FAMILIES.map((family) => lab?.hold("web", "db", 5432, { family })));
+      const [v4, v6] = held;
+      assert.ok(v4 && v6);
+      // The listener's report comes through db's prober, after web's prober answered.
+      await waitFor(async () => lab?.stats.tcpAccepts === accepts + 2, "the listener at db accepted both");
+      const exchange = async (what: string, options?: { timeoutMs: number }) =>
+        (await Promise.all(held.map((c) => c?.exchange(options)))).map(
+          (o, i) => `${what} ${held[i]?.description}: ${o?.pass ? "pass" : o?.reason}`,
+        );
+      const all = (what: string, verdict: string) => held.map((c) => `${what} ${c?.description}: ${verdict}`);
+      assert.deepEqual(await exchange("first"), all("first", "pass"));
+      assert.deepEqual(await exchange("second"), all("second", "pass"));
+
+      // Established packets accepted before the drop: new connections are dropped, the held ones go on.
+      await lab.hostExec(["nft", "-f", "-"], table(STATEFUL, ...DROP));
+      assert.deepEqual(await lab.probeMany(fresh), [false, false]);
+      assert.deepEqual(await exchange("stateful drop"), all("stateful drop", "pass"));
+
+      // A drop of every packet of the port, whatever its state: the held connections go silent.
+      await lab.hostExec(["nft", "-f", "-"], table(...DROP));
+      const started = performance.now();
+      assert.deepEqual(await exchange("stateless drop", { timeoutMs: 500 }), all("stateless drop", "timeout"));
+      assert.ok(performance.now() - started >= 450, "a timeout waits for its window");
+
+      // Without the drop TCP retransmits what was dropped, and the connections carry data again (the late echo of
+      // the token that timed out is told apart from the new one's).
+      await lab.hostExec(["nft", "-f", "-"], table(STATEFUL));
+      assert.deepEqual(await exchange("after the drop", { timeoutMs: 5000 }), all("after the drop", "pass"));
+
+      // Closed from our side: no more exchanges (a misuse, so it rejects), and close is idempotent.
+      await v4.close();
+      await v4.close();
+      await assert.rejects(v4.exchange(), /was closed/);
+      assert.equal((await v6.exchange()).pass, true);
+      await v6.close();
+      // A port nobody may reach cannot be held: hold() rejects with the reason instead of returning a dead one.
+      await lab.hostExec(["nft", "-f", "-"], table(...DROP));
+      await assert.rejects(lab.hold("web", "db", 5432, { timeoutMs: 300 }), /could not hold .*: timeout/);
+      await assert.rejects(lab.hold("web", "db", 9), /not one the probers listen on/);
+    } finally {
+      await lab.hostExec(["nft", "delete", "table", "inet", "holdtest"], undefined, { allowFailure: true });
+    }
+  });
+
+  it("a held connection that is reset answers with the reason, not a timeout", async () => {
+    assert.ok(lab);
+    const c = await lab.hold("peer", "db", 80);
+    assert.equal((await c.exchange()).pass, true);
+    // The host answers peer's next segment with a TCP reset (nft `reject with tcp reset` replies to the sender).
+    await lab.hostExec(
+      ["nft", "-f", "-"],
+      `table inet resettest {\n chain f {\n type filter hook forward priority filter; policy accept;\n ip saddr ${
+        lab.endpoint("peer").ipv4
+      } tcp dport 80 reject with tcp reset\n }\n}\n`,
+    );
+    try {
+      const outcome = await c.exchange();
+      assert.equal(outcome.pass, false);
+      assert.equal(outcome.reason, "ECONNRESET");
+      // Gone for good: the next exchange says so at once.
+      assert.deepEqual([(await c.exchange()).pass, (await c.exchange()).reason], [false, "ECONNRESET"]);
+    } finally {
+      await lab.hostExec(["nft", "delete", "table", "inet", "resettest"]);
+      await c.close();
+    }
+  });
+
   it("probes to a port nobody listens on are refused up front, not answered false", async () => {
     assert.ok(lab);
     await assert.rejects(lab.tcp("web", "db", 9), /not one the probers listen on/);

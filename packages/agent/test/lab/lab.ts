@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { checkIPv4, checkIPv6, defaultAddresses, GATEWAY_V4, GATEWAY_V6 } from "./addresses.ts";
 import { onProcessExit } from "./cleanup.ts";
 import { type ExecOptions, type ExecResult, run, runIn, runSyncQuietly } from "./exec.ts";
+import { HeldConnection } from "./held-connection.ts";
 import { freshLabId, type LabNames, labAvailability, labNames, listNetns, sweepStaleLabs } from "./netns.ts";
 import { type ProbeAnswer, Prober } from "./prober-client.ts";
 import { type Family, type ProberEvent, TIMEOUT } from "./protocol.ts";
@@ -110,6 +111,7 @@ export class Lab {
   private readonly recheckTimeoutMs: number;
   private readonly recheckDrops: boolean;
   private nextToken = 1;
+  private nextConnection = 1;
   private destroying: Promise<void> | undefined;
   private readonly unregister: () => void;
 
@@ -184,6 +186,41 @@ export class Lab {
       if (recheck.pass) this.stats.overturned++;
       return recheck;
     });
+  }
+
+  /**
+   * Opens a TCP connection from `from` to `to`:`port` and keeps it, for `exchange()` later: whether a connection
+   * made earlier still carries data after the rules changed. Rejects when it cannot connect (use `tcp()` to ask
+   * whether a port is open); it waits `recheckTimeoutMs` (1500 ms) for the connect, since it is meant to succeed.
+   */
+  async hold(from: string, to: string, port: number, options: ProbeOptions = {}): Promise<HeldConnection> {
+    this.assertOpen();
+    const probe: Probe = { kind: "tcp", from, to, port, ...family(options) };
+    this.validate(probe);
+    const prober = this.probers.get(from);
+    if (prober === undefined) throw new Error(`lab: no prober for ${from}`);
+    const v6 = probe.family === 6;
+    const target = this.endpoint(to);
+    const conn = this.nextConnection++;
+    const connection = new HeldConnection(
+      from,
+      to,
+      port,
+      v6 ? 6 : 4,
+      prober,
+      conn,
+      `${this.id}/c${conn}`,
+      this.recheckTimeoutMs,
+    );
+    const answer = await prober.request({
+      op: "open",
+      conn,
+      addr: v6 ? target.ipv6 : target.ipv4,
+      port,
+      timeoutMs: options.timeoutMs ?? this.recheckTimeoutMs,
+    });
+    if (!answer.pass) throw new Error(`lab: could not hold a connection ${connection.description}: ${answer.reason}`);
+    return connection;
   }
 
   /** Runs `argv` in the host namespace (e.g. `["nft", "-f", "-"]` with a ruleset on stdin); rejects on failure. */

@@ -116,6 +116,11 @@ export class Prober {
     return this.child.pid;
   }
 
+  /** Whether the prober is still there (after the lab's destroy() or a crash it is not). */
+  get running(): boolean {
+    return this.exited === undefined;
+  }
+
   request(request: Request): Promise<ProbeAnswer> {
     if (this.exited !== undefined) return Promise.reject(this.exited);
     const id = this.nextId++;

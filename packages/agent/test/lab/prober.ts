@@ -4,7 +4,7 @@
 // JavaScript, because starting node through tsx costs ~3x the start-up time (README.md, "Start-up").
 import { spawn } from "node:child_process";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { connect, createServer, type Server } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { Command, ProberConfig, ProberEvent, Reply } from "./protocol.ts";
@@ -23,11 +23,14 @@ function plain(address: string | undefined): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
+// Every accepted connection is an echo service until the peer closes it: a probe closes at once after its connect,
+// a held connection ("open") stays and gets back each line it sends ("echo"), which is what shows that its packets
+// still pass both ways. (The peer's FIN ends our side too: sockets are not half-open by default.)
 function listenTcp(port: number): Promise<Server> {
   const server = createServer((socket) => {
     send({ event: "tcp", from: plain(socket.remoteAddress), port: socket.localPort ?? port });
-    socket.on("error", () => {});
-    socket.destroy();
+    socket.on("error", () => socket.destroy());
+    socket.on("data", (chunk: Buffer) => socket.write(chunk));
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -75,6 +78,119 @@ function probeTcp(command: Extract<Command, { op: "tcp" }>): void {
   const timer = setTimeout(() => setImmediate(() => settle(false, TIMEOUT)), command.timeoutMs);
   socket.once("connect", () => settle(true));
   socket.on("error", (error: NodeJS.ErrnoException) => settle(false, error.code ?? error.message));
+}
+
+/** A connection kept open by "open", and the "echo" waiting on it (at most one at a time). */
+interface Held {
+  readonly socket: Socket;
+  /** What came back and is not a whole line yet. */
+  partial: string;
+  /** Why it is gone: "closed" (the peer ended it) or the socket's error code. */
+  gone: string | undefined;
+  waiting: Echo | undefined;
+}
+
+interface Echo {
+  readonly token: string;
+  settle(pass: boolean, reason?: string): void;
+}
+
+const held = new Map<number, Held>();
+
+function openHeld(command: Extract<Command, { op: "open" }>): void {
+  if (held.has(command.conn)) {
+    send({ id: command.id, error: `connection ${command.conn} is already open` });
+    return;
+  }
+  const v6 = command.addr.includes(":");
+  const socket = connect({
+    host: command.addr,
+    port: command.port,
+    family: v6 ? 6 : 4,
+    localAddress: v6 ? config.ipv6 : config.ipv4,
+  });
+  socket.setNoDelay(true);
+  const entry: Held = { socket, partial: "", gone: undefined, waiting: undefined };
+  let opened = false;
+  let answered = false;
+  const fail = (reason: string): void => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    socket.destroy();
+    send({ id: command.id, pass: false, reason });
+  };
+  // As in probeTcp: a late timer lets a connect that already happened be seen first.
+  const timer = setTimeout(() => setImmediate(() => fail(TIMEOUT)), command.timeoutMs);
+  socket.once("connect", () => {
+    if (answered) return;
+    answered = true;
+    opened = true;
+    clearTimeout(timer);
+    held.set(command.conn, entry);
+    send({ id: command.id, pass: true });
+  });
+  socket.on("data", (chunk: Buffer) => received(entry, chunk.toString("utf8")));
+  socket.on("error", (error: NodeJS.ErrnoException) => {
+    const code = error.code ?? error.message;
+    if (opened) gone(entry, code);
+    else fail(code);
+  });
+  socket.on("close", () => gone(entry, "closed"));
+}
+
+/** Whole lines that came back: the waiting echo's own token settles it; others are late echoes of earlier tokens. */
+function received(entry: Held, text: string): void {
+  const lines = (entry.partial + text).split("\n");
+  entry.partial = lines.pop() ?? "";
+  for (const line of lines) {
+    if (line === entry.waiting?.token) entry.waiting.settle(true);
+  }
+}
+
+/** The first reason sticks: an error (ECONNRESET) is followed by "close". */
+function gone(entry: Held, reason: string): void {
+  entry.gone ??= reason;
+  entry.waiting?.settle(false, entry.gone);
+}
+
+function echoHeld(command: Extract<Command, { op: "echo" }>): void {
+  const entry = held.get(command.conn);
+  if (entry === undefined) {
+    send({ id: command.id, error: `no connection ${command.conn}` });
+    return;
+  }
+  if (entry.waiting !== undefined) {
+    send({ id: command.id, error: `connection ${command.conn} is still waiting for an echo` });
+    return;
+  }
+  if (entry.gone !== undefined) {
+    send({ id: command.id, pass: false, reason: entry.gone });
+    return;
+  }
+  const echo: Echo = {
+    token: command.token,
+    settle: (pass, reason) => {
+      if (entry.waiting !== echo) return; // settled already (a timer and the line in one turn)
+      clearTimeout(timer);
+      entry.waiting = undefined;
+      send(reason === undefined ? { id: command.id, pass } : { id: command.id, pass, reason });
+    },
+  };
+  const timer = setTimeout(() => setImmediate(() => echo.settle(false, TIMEOUT)), command.timeoutMs);
+  entry.waiting = echo;
+  entry.socket.write(`${command.token}\n`);
+}
+
+function closeHeld(command: Extract<Command, { op: "close" }>): void {
+  const entry = held.get(command.conn);
+  if (entry === undefined) {
+    send({ id: command.id, error: `no connection ${command.conn}` });
+    return;
+  }
+  held.delete(command.conn);
+  entry.socket.destroy();
+  send({ id: command.id, pass: true });
 }
 
 let udp4: UdpSocket | undefined;
@@ -171,6 +287,15 @@ function handle(line: string): void {
       break;
     case "ping":
       probePing(command);
+      break;
+    case "open":
+      openHeld(command);
+      break;
+    case "echo":
+      echoHeld(command);
+      break;
+    case "close":
+      closeHeld(command);
       break;
   }
 }

@@ -6,6 +6,7 @@ import * as bindingActions from "./actions/bindings.ts";
 import * as describeBindingActions from "./actions/describe-bindings.ts";
 import * as enforcementActions from "./actions/enforcement.ts";
 import * as feedActions from "./actions/feed.ts";
+import * as firewallActions from "./actions/firewalls.ts";
 import * as ruleActions from "./actions/rules.ts";
 import * as secGroupActions from "./actions/secgroups.ts";
 
@@ -15,6 +16,7 @@ export const catalogue = {
   ...bindingActions,
   ...describeBindingActions,
   ...enforcementActions,
+  ...firewallActions,
   ...feedActions,
   ...auditActions,
   ...adminActions,

@@ -155,6 +155,42 @@ export const errorCatalogue = {
     "Admin: deregistering a bound resource needs Force.",
     "proposed",
   ),
+  FirewallNotFound: err(
+    54002,
+    "Firewall [{ids}] not exist",
+    "A firewall id is unknown in the caller's scope (the Terraform provider reads 54002 as 'not there').",
+    "secondary",
+  ),
+  FirewallInUse: err(
+    4361,
+    "Firewall [{fwId}] is in use by {count} resource(s)",
+    "A firewall still granted to a resource cannot be deleted (UNet error code list).",
+    "official",
+  ),
+  DefaultFirewallUndeletable: err(
+    4358,
+    "Firewall [{fwId}] is a default firewall ({type}) and cannot be deleted",
+    "A project's recommended firewalls cannot be deleted (UNet error code list).",
+    "official",
+  ),
+  FirewallNotPermitted: err(
+    58213,
+    "Resource [{resourceId}] is in SecGroup mode and takes no firewall",
+    "GrantFirewall on a security-group-mode resource (one resource, one mode).",
+    "proposed",
+  ),
+  FirewallNotGranted: err(
+    58214,
+    "Firewall [{fwId}] is not granted to Resource [{resourceId}]",
+    "DisassociateFirewall of a pair that is not granted.",
+    "proposed",
+  ),
+  FirewallRequired: err(
+    58215,
+    "Resource [{resourceId}] must keep a firewall: only a ULB may be left without one (grant another firewall, or SwitchToSecGroup)",
+    "DisassociateFirewall on anything but a ULB (UCloud documents it for ULB only).",
+    "proposed",
+  ),
   FeedCursorExpired: err(
     58301,
     "Cursor [{cursor}] expired: the feed no longer holds events up to position {floor}; take a new snapshot (DescribeFeedSnapshot) and follow from its Cursor",

@@ -119,6 +119,33 @@ export const VPCState = Type.Object(
   { description: "A VPC." },
 );
 
+export const FirewallState = Type.Object(
+  {
+    FWId: S("Firewall id."),
+    Name: S("Name."),
+    Tag: S("Business group."),
+    Remark: S("Remark."),
+    Type: S("'user defined', 'recommend web' or 'recommend non web'."),
+    CreateTime: I("Creation time, Unix seconds (0 for a default firewall)."),
+    Rules: Strings("Its rules, each as PROTOCOL|PORT|CIDR|ACTION|PRIORITY[|remark], in order."),
+    CompanyId: I("Owning company."),
+    ProjectId: S("Project."),
+    Region: S("Region."),
+  },
+  {
+    description:
+      "A UNet firewall with its rules (a default firewall appears once a write first touched it: docs/actions.md).",
+  },
+);
+
+export const FirewallGrantState = Type.Object(
+  {
+    ResourceId: S("Resource id (the grant's ObjectId: a resource has at most one)."),
+    FWId: S("The firewall granted to it."),
+  },
+  { description: "The firewall granted to a firewall-mode resource." },
+);
+
 export const RegionsState = Type.Object({ Regions: Strings("The configured regions, in order.") });
 export const OperatorKeyState = Type.Object({ PublicKey: S("An operator's public key.") });
 
@@ -132,6 +159,8 @@ export type UserState = Static<typeof UserState>;
 export type KeyState = Static<typeof KeyState>;
 export type VPCState = Static<typeof VPCState>;
 export type RegionsState = Static<typeof RegionsState>;
+export type FirewallState = Static<typeof FirewallState>;
+export type FirewallGrantState = Static<typeof FirewallGrantState>;
 export type OperatorKeyState = Static<typeof OperatorKeyState>;
 
 /** Any object's state, as an event carries it (which one: the event's Kind). */
@@ -146,7 +175,9 @@ export type ObjectState =
   | KeyState
   | VPCState
   | RegionsState
-  | OperatorKeyState;
+  | OperatorKeyState
+  | FirewallState
+  | FirewallGrantState;
 
 export const FeedEvent = Type.Object(
   {
@@ -156,7 +187,9 @@ export const FeedEvent = Type.Object(
     Cursor: S("Resume point just after this event (After=Cursor; SSE Last-Event-ID)."),
     Time: I("Commit time, Unix milliseconds."),
     Type: S("What happened, e.g. BindingRemoved (docs/feed.md lists every type)."),
-    Kind: S("The kind of object: SecGroup, Rule, Binding, Resource, Company, Project, User, Key, VPC, ..."),
+    Kind: S(
+      "The kind of object: SecGroup, Rule, Binding, Resource, Company, Project, User, Key, VPC, Firewall, FirewallGrant, ...",
+    ),
     Change: S("Created, Updated or Deleted."),
     ObjectId: S("The object's id (a binding: ResourceId/SecGroupId)."),
     CompanyId: Type.Optional(I("Company of the object (absent for global objects).")),
@@ -187,6 +220,8 @@ export const FeedSnapshot = {
   SecGroups: Type.Array(SecGroupState, { description: "Security groups." }),
   Rules: Type.Array(RuleState, { description: "Rules of those groups." }),
   Bindings: Type.Array(BindingState, { description: "Bindings of those groups." }),
+  Firewalls: Type.Array(FirewallState, { description: "Stored firewalls (default ones once written)." }),
+  FirewallGrants: Type.Array(FirewallGrantState, { description: "Which firewall each resource has." }),
 };
 
 export const AuditRecord = Type.Object(

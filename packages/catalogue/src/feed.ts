@@ -29,6 +29,12 @@ export const EVENT_TYPES = {
   RegionsChanged: { kind: "Regions", change: "Updated" },
   OperatorKeyCreated: { kind: "OperatorKey", change: "Created" },
   OperatorKeyUpdated: { kind: "OperatorKey", change: "Updated" },
+  FirewallCreated: { kind: "Firewall", change: "Created" },
+  FirewallUpdated: { kind: "Firewall", change: "Updated" },
+  FirewallDeleted: { kind: "Firewall", change: "Deleted" },
+  FirewallGranted: { kind: "FirewallGrant", change: "Created" },
+  FirewallGrantChanged: { kind: "FirewallGrant", change: "Updated" },
+  FirewallGrantRemoved: { kind: "FirewallGrant", change: "Deleted" },
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES;

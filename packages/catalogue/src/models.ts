@@ -141,3 +141,53 @@ export type BindingSecGroupInfo = Static<typeof BindingSecGroupInfo>;
 export type RuleInput = Static<typeof RuleInput>;
 export type RuleUpdateInput = Static<typeof RuleUpdateInput>;
 export type PrioritySecGroup = Static<typeof PrioritySecGroup>;
+
+// UNet firewall family (issue 20): the older "security group" the Terraform provider manages.
+
+export const FirewallRuleSet = Type.Object(
+  {
+    SrcIP: S("Source address or CIDR block (IPv4)."),
+    Priority: S("HIGH, MEDIUM or LOW."),
+    ProtocolType: S("TCP, UDP, ICMP or GRE."),
+    DstPort: S("Destination port or from-to range ('' for ICMP and GRE)."),
+    RuleAction: S("ACCEPT or DROP."),
+    Remark: S("Remark of the rule ('' when none)."),
+  },
+  { description: "One rule of a firewall, as written." },
+);
+
+export const FirewallDataSet = Type.Object(
+  {
+    FWId: S("Firewall id."),
+    GroupId: S("Legacy group id (deprecated by UCloud): the FWId."),
+    Name: S("Name."),
+    Tag: S("Business group (default 'Default')."),
+    Remark: S("Remark."),
+    ResourceCount: I("Number of resources the firewall is granted to."),
+    CreateTime: I("Creation time, Unix seconds (0 for a project's default firewalls)."),
+    Type: S("'user defined', 'recommend web' or 'recommend non web'."),
+    Rule: Type.Array(FirewallRuleSet, { description: "Rules, in the order they were written." }),
+  },
+  { description: "A firewall with its rules." },
+);
+
+export const FirewallResourceSet = Type.Object(
+  {
+    Zone: I("Numeric zone id (0 when unknown)."),
+    Name: S("Resource name."),
+    PrivateIP: S("Private IP ('' when unknown)."),
+    Remark: S("Remark ('': sgplane keeps none for resources)."),
+    ResourceID: S("Resource the firewall is granted to."),
+    ResourceType: S("Its type (uhost, ulb, unatgw, uni, ...)."),
+    Status: I("Always 1 (sgplane keeps no resource state)."),
+    Tag: S("Business group ('Default')."),
+    SubResourceId: S("'' (a NIC is granted as a resource of its own)."),
+    SubResourceName: S("''."),
+    SubResourceType: S("''."),
+  },
+  { description: "A resource a firewall is granted to." },
+);
+
+export type FirewallDataSet = Static<typeof FirewallDataSet>;
+export type FirewallRuleSet = Static<typeof FirewallRuleSet>;
+export type FirewallResourceSet = Static<typeof FirewallResourceSet>;

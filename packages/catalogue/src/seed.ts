@@ -14,6 +14,7 @@ import {
   Remark,
   RuleAction,
   RulePriority,
+  SECGROUP_TYPES,
   SecurityMode,
   Text,
 } from "./fields.ts";
@@ -127,6 +128,28 @@ export const SeedBinding = Type.Object(
   strict,
 );
 
+export const SeedFirewall = Type.Object(
+  {
+    FWId: Id("Firewall id (a default firewall: the id its scope derives, as AdminExportState writes it)."),
+    Region: RegionField,
+    ProjectId: ProjectIdField,
+    Name,
+    Remark: Type.Optional(Remark),
+    Tag: Type.Optional(Text("Business group.", 64)),
+    Type: Type.Optional(Enum(SECGROUP_TYPES, { description: "Firewall type (default 'user defined')." })),
+    CreateTime: Type.Optional(Type.Integer({ minimum: 0 })),
+    Rules: Type.Array(Text("A rule, PROTOCOL|PORT|CIDR|ACTION|PRIORITY[|remark], as the API takes it.", 512), {
+      maxItems: 100,
+    }),
+    Resources: Type.Optional(
+      Type.Array(Id("A Firewall-mode resource of the same project and region it is granted to."), {
+        description: "Resources the firewall is granted to (each has one firewall at most).",
+      }),
+    ),
+  },
+  strict,
+);
+
 export const SeedCompany = Type.Object(
   {
     CompanyId,
@@ -139,6 +162,7 @@ export const SeedCompany = Type.Object(
     Resources: Type.Optional(Type.Array(SeedResource)),
     SecGroups: Type.Optional(Type.Array(SeedSecGroup)),
     Bindings: Type.Optional(Type.Array(SeedBinding)),
+    Firewalls: Type.Optional(Type.Array(SeedFirewall)),
   },
   strict,
 );
@@ -158,6 +182,7 @@ export type SeedResource = Static<typeof SeedResource>;
 export type SeedSecGroup = Static<typeof SeedSecGroup>;
 export type SeedRule = Static<typeof SeedRule>;
 export type SeedBinding = Static<typeof SeedBinding>;
+export type SeedFirewall = Static<typeof SeedFirewall>;
 export type SeedUser = Static<typeof SeedUser>;
 export type SeedVPC = Static<typeof SeedVPC>;
 export type SeedProject = Static<typeof SeedProject>;

@@ -1,4 +1,5 @@
-// Identifier and time sources (secgroup-api.md §3.0): secgroup-[0-9a-z]{8}, lowercase UUID v4 rule ids.
+// Identifier and time sources (secgroup-api.md §3.0): secgroup-[0-9a-z]{8}, lowercase UUID v4 rule ids,
+// firewall-[0-9a-z]{8} (UNet firewalls; a default firewall's id is derived from its scope instead).
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import type { Clock, IdSource } from "./handlers/context.ts";
 
@@ -13,6 +14,7 @@ function token(length: number): string {
 export const randomIds: IdSource = {
   secGroupId: () => `secgroup-${token(8)}`,
   ruleId: () => randomUUID(),
+  firewallId: () => `firewall-${token(8)}`,
   privateKey: () => randomBytes(20).toString("hex"),
 };
 

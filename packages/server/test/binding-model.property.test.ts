@@ -182,7 +182,12 @@ before(async () => {
     principals: new PrincipalCache(store),
     handlers: handlerTable,
     clock: { nowSeconds: () => 1_750_000_000, nowMs: () => 1_750_000_000_000 },
-    ids: { secGroupId: () => `secgroup-pt-new${++n}`, ruleId: () => `rule-pt-${++n}`, privateKey: () => "k" },
+    ids: {
+      secGroupId: () => `secgroup-pt-new${++n}`,
+      ruleId: () => `rule-pt-${++n}`,
+      firewallId: () => `firewall-pt-${++n}`,
+      privateKey: () => "k",
+    },
   };
 });
 after(async () => {

@@ -1,5 +1,6 @@
 // The isolation matrix's world: one set of objects per scope (company A's main scope, company B, A's second project,
 // A's second region) with identical shapes, plus a ghost set of ids that exist nowhere.
+import { defaultFirewallId } from "../src/domain/default-firewalls.ts";
 import { OPERATOR, type ServerProcess } from "./harness.ts";
 
 export const CO_A = 81001;
@@ -30,6 +31,14 @@ export interface Objs {
   readonly group2: string;
   readonly rule: string;
   readonly rule2: string;
+  /** A ULB, Firewall mode, granted `firewall`. */
+  readonly lb: string;
+  /** A user-defined firewall granted to `fw` and `lb`. */
+  readonly firewall: string;
+  /** A user-defined firewall granted to nothing. */
+  readonly firewall2: string;
+  /** The scope's default web firewall (its id is derived from the scope; not stored until written). */
+  readonly defaultFw: string;
 }
 
 function objs(tag: string, company: number, region: string, project: string): Objs {
@@ -45,6 +54,10 @@ function objs(tag: string, company: number, region: string, project: string): Ob
     group2: `secgroup-iso-${tag}-g2`,
     rule: `rule-iso-${tag}-r`,
     rule2: `rule-iso-${tag}-r2`,
+    lb: `ulb-iso-${tag}-l`,
+    firewall: `firewall-iso-${tag}-w`,
+    firewall2: `firewall-iso-${tag}-w2`,
+    defaultFw: defaultFirewallId({ companyId: company, projectId: project, region }, "recommend web"),
   };
 }
 
@@ -101,6 +114,7 @@ function scopeEntries(o: Objs) {
       resource(o.host, "uhost", "SecGroup"),
       resource(o.fw, "uhost", "Firewall"),
       resource(o.nic, "uni", "Firewall", { SuperResourceId: o.fw }),
+      resource(o.lb, "ulb", "Firewall"),
     ],
     SecGroups: [
       { SecGroupId: o.group, ...place, Name: `name-${o.group}`, CreateTime: 1_750_000_000, Rules: [rule(o.rule, 1)] },
@@ -113,6 +127,25 @@ function scopeEntries(o: Objs) {
       },
     ],
     Bindings: [{ ResourceId: o.host, SecGroupId: o.group, Priority: 1 }],
+    Firewalls: [
+      {
+        FWId: o.firewall,
+        Region: o.region,
+        ProjectId: o.project,
+        Name: `name-${o.firewall}`,
+        CreateTime: 1_750_000_000,
+        Rules: ["TCP|22|10.0.0.0/8|ACCEPT|HIGH|ssh"],
+        Resources: [o.fw, o.lb],
+      },
+      {
+        FWId: o.firewall2,
+        Region: o.region,
+        ProjectId: o.project,
+        Name: `name-${o.firewall2}`,
+        CreateTime: 1_750_000_000,
+        Rules: ["UDP|53|0.0.0.0/0|DROP|LOW"],
+      },
+    ],
   };
 }
 
@@ -127,6 +160,7 @@ function merge(...parts: ReturnType<typeof scopeEntries>[]) {
     Resources: parts.flatMap((p) => p.Resources),
     SecGroups: parts.flatMap((p) => p.SecGroups),
     Bindings: parts.flatMap((p) => p.Bindings),
+    Firewalls: parts.flatMap((p) => p.Firewalls),
   };
 }
 
@@ -160,10 +194,22 @@ export const WORLD = {
 
 /** Every id of a scope's objects, by role (for normalising messages and for leak checks). */
 export function idsOf(o: Objs): [role: string, id: string][] {
-  return (["vpc", "host", "fw", "nic", "group", "group2", "rule", "rule2", "project"] as const).map((role) => [
-    role,
-    o[role],
-  ]);
+  const roles = [
+    "vpc",
+    "host",
+    "fw",
+    "nic",
+    "group",
+    "group2",
+    "rule",
+    "rule2",
+    "project",
+    "lb",
+    "firewall",
+    "firewall2",
+    "defaultFw",
+  ] as const;
+  return roles.map((role) => [role, o[role]]);
 }
 
 /** Replaces every id of `o` in `text` with `<role>`, so answers about MAIN and about GHOST can be compared. */

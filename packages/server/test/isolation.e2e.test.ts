@@ -291,6 +291,89 @@ const MATRIX: Matrix = {
       { name: "Firewall-mode resource", params: (_own, t) => ({ ResourceId: t.fw }), hidden: 8039 },
     ],
   },
+  CreateFirewall: {
+    // Names no object: a firewall is made in the caller's own scope. A refused rule set answers alike everywhere,
+    // and a valid one is shown to work in firewalls.e2e.test.ts (its random id makes two effects incomparable here).
+    variants: [
+      {
+        name: "nothing to aim at (a bad rule answers the same)",
+        params: () => ({ Name: "iso-fw", Rule: ["TCP|99999|0.0.0.0/0|ACCEPT|HIGH"] }),
+        hidden: 230,
+        visible: 230,
+      },
+    ],
+  },
+  DescribeFirewall: {
+    variants: [
+      { name: "by id", params: (_own, t) => ({ FWId: t.firewall }), hidden: 54002 },
+      { name: "another scope's default firewall", params: (_own, t) => ({ FWId: t.defaultFw }), hidden: 54002 },
+      {
+        name: "by resource (none: an empty list)",
+        params: (_own, t) => ({ ResourceId: t.fw, ResourceType: "uhost" }),
+        hidden: 0,
+        shows: (own) => [own.firewall],
+      },
+      { name: "listing", params: () => ({}), hidden: 0, shows: (own) => [own.firewall, own.firewall2, own.defaultFw] },
+    ],
+  },
+  UpdateFirewall: {
+    variants: [
+      {
+        name: "firewall",
+        params: (_own, t) => ({ FWId: t.firewall, Rule: ["TCP|80|0.0.0.0/0|ACCEPT|HIGH"] }),
+        hidden: 54002,
+      },
+      {
+        name: "another scope's default firewall",
+        params: (_own, t) => ({ FWId: t.defaultFw, Rule: ["TCP|80|0.0.0.0/0|ACCEPT|HIGH"] }),
+        hidden: 54002,
+      },
+    ],
+  },
+  UpdateFirewallAttribute: {
+    variants: [{ name: "firewall", params: (_own, t) => ({ FWId: t.firewall, Name: "iso-renamed" }), hidden: 54002 }],
+  },
+  DeleteFirewall: {
+    variants: [{ name: "firewall", params: (_own, t) => ({ FWId: t.firewall2 }), hidden: 54002 }],
+  },
+  GrantFirewall: {
+    variants: [
+      {
+        name: "firewall",
+        params: (own, t) => ({ FWId: t.firewall2, ResourceType: "uhost", ResourceId: own.fw }),
+        hidden: 54002,
+      },
+      {
+        name: "another scope's default firewall",
+        params: (own, t) => ({ FWId: t.defaultFw, ResourceType: "uhost", ResourceId: own.fw }),
+        hidden: 54002,
+      },
+      {
+        name: "resource",
+        params: (own, t) => ({ FWId: own.firewall2, ResourceType: "uhost", ResourceId: t.fw }),
+        hidden: 8039,
+      },
+    ],
+  },
+  DescribeFirewallResource: {
+    variants: [
+      { name: "firewall", params: (_own, t) => ({ FWId: t.firewall }), hidden: 54002, shows: (own) => [own.fw] },
+    ],
+  },
+  DisassociateFirewall: {
+    variants: [
+      {
+        name: "firewall",
+        params: (own, t) => ({ FWId: t.firewall, ResourceId: own.lb, ResourceType: "ulb" }),
+        hidden: 54002,
+      },
+      {
+        name: "resource",
+        params: (own, t) => ({ FWId: own.firewall, ResourceId: t.lb, ResourceType: "ulb" }),
+        hidden: 8039,
+      },
+    ],
+  },
   DescribeFeedEvents: { account: (start) => ({ After: start, Limit: 1000 }) },
   DescribeFeedSnapshot: { account: () => ({}) },
   DescribeAuditRecords: { account: () => ({ Limit: 1000 }) },

@@ -40,6 +40,9 @@ export const AssociateSecGroupDynamic = defineAction({
   },
   output: {},
   errors: bindErrors,
+  notes: [
+    "One resource, one mode: every resource switched (and each NIC that gains groups) loses its firewall grant, whatever IsRemoveFirewall says; GrantFirewall then refuses it (58213).",
+  ],
 });
 
 export const UpdateSecGroupAssociation = defineAction({
@@ -83,7 +86,9 @@ export const SwitchToSecGroup = defineAction({
   requiresProjectId: true,
   input: {
     ResourceId: Id("The resource."),
-    IsRemoveFirewall: Type.Boolean({ description: "Also drop the current firewall." }),
+    IsRemoveFirewall: Type.Boolean({
+      description: "Also drop the current firewall (always done: a SecGroup-mode resource has no firewall).",
+    }),
     PrioritySecGroup: Type.Optional(
       // jsonText: flattened PrioritySecGroup.N.SecGroupId/.Priority or a native object arrive as its JSON text.
       Type.Array(Text("A group id, or JSON {SecGroupId, Priority}.", 256, { jsonText: true }), {

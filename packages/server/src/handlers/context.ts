@@ -13,6 +13,7 @@ export interface Clock {
 export interface IdSource {
   secGroupId(): string;
   ruleId(): string;
+  firewallId(): string;
   privateKey(): string;
 }
 

@@ -1,4 +1,4 @@
-// The tenant handlers: one per UCloud security-group action, and sgplane's evaluator (the lead merges them with the
+// The tenant handlers: one per UCloud security-group and UNet firewall action, and sgplane's evaluator (the lead merges them with the
 // admin handlers).
 import type { TenantActionName } from "@sgplane/catalogue";
 import { associateSecGroup } from "./associate-sec-group.ts";
@@ -15,6 +15,7 @@ import { describeResourceSecGroup } from "./describe-resource-sec-group.ts";
 import { describeSecGroup } from "./describe-sec-group.ts";
 import { describeSecGroupResource } from "./describe-sec-group-resource.ts";
 import { disassociateSecGroup } from "./disassociate-sec-group.ts";
+import { firewallHandlers } from "./firewall/index.ts";
 import { switchToSecGroup } from "./switch-to-sec-group.ts";
 import { updateSecGroup } from "./update-sec-group.ts";
 import { updateSecGroupAssociation } from "./update-sec-group-association.ts";
@@ -38,4 +39,5 @@ export const tenantHandlers: { readonly [A in TenantActionName]: Handler<A> } = 
   CopySecGroup: copySecGroup,
   CheckSecGroupPacket: checkSecGroupPacket,
   DescribeResourcePolicy: describeResourcePolicy,
+  ...firewallHandlers,
 };

@@ -11,7 +11,8 @@ import { applyBindingPlan, companyOf, loadBindingWorld, lockRows } from "./tenan
 
 export const switchToSecGroup: Handler<"SwitchToSecGroup"> = async (input, ctx) => {
   const resourceId = input.ResourceId;
-  // IsRemoveFirewall has no effect: sgplane keeps no firewall state to drop.
+  // IsRemoveFirewall has no effect: one resource, one mode, so switching always drops the firewall grant
+  // (WriteTx.updateResource does, for every resource it moves to SecGroup mode).
   const targets: SwitchTarget[] = [
     { resourceId, entries: parsePrioritySecGroups(input.PrioritySecGroup) },
     ...parseUniToPrioritySecGroup(input.UniToPrioritySecGroup),

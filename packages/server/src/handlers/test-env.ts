@@ -91,6 +91,7 @@ export async function testEnv(): Promise<TestEnv> {
     ids: {
       secGroupId: () => `secgroup-new${String(++counter).padStart(5, "0")}`,
       ruleId: () => `rule-${String(++counter).padStart(5, "0")}`,
+      firewallId: () => `firewall-new${String(++counter).padStart(5, "0")}`,
       privateKey: () => "private",
     },
   };

@@ -1,5 +1,6 @@
 // Reads the state back in the seed format (AdminExportState), so export → import round-trips.
 import type { seed } from "@sgplane/catalogue";
+import { formatFirewallRule } from "../domain/firewall-rule.ts";
 import type { ReadTx } from "../store/port.ts";
 
 export async function exportState(tx: ReadTx, onlyCompanyId?: number): Promise<seed.SeedFile> {
@@ -11,6 +12,8 @@ export async function exportState(tx: ReadTx, onlyCompanyId?: number): Promise<s
     const groupIds = groups.map((g) => g.secGroupId);
     const rules = await tx.rulesOf(groupIds);
     const bindings = await tx.bindingsOfSecGroups(groupIds);
+    const grants = await tx.firewallGrantsOf(c.companyId);
+    const firewalls = await tx.firewallsOf(c.companyId);
     out.push({
       CompanyId: c.companyId,
       Name: c.name,
@@ -66,6 +69,21 @@ export async function exportState(tx: ReadTx, onlyCompanyId?: number): Promise<s
           })),
       })),
       Bindings: bindings.map((b) => ({ ResourceId: b.resourceId, SecGroupId: b.secGroupId, Priority: b.priority })),
+      // Only when there are any: exports of worlds without firewalls stay as they were.
+      ...(firewalls.length > 0 && {
+        Firewalls: firewalls.map((f) => ({
+          FWId: f.fwId,
+          Region: f.region,
+          ProjectId: f.projectId,
+          Name: f.name,
+          Remark: f.remark,
+          Tag: f.tag,
+          Type: f.type,
+          CreateTime: f.createTime,
+          Rules: f.rules.map(formatFirewallRule),
+          Resources: grants.filter((g) => g.fwId === f.fwId).map((g) => g.resourceId),
+        })),
+      }),
     });
   }
   return { Regions: [...(await tx.regions())], Companies: out };

@@ -1,5 +1,6 @@
 // Applies a validated seed/state to the store as an idempotent upsert, inside the caller's one transaction.
 import type { seed } from "@sgplane/catalogue";
+import { type FirewallRule, parseFirewallRule } from "../domain/firewall-rule.ts";
 import { normalizeRule } from "../domain/rule-format.ts";
 import type { IdSource } from "../handlers/context.ts";
 import type { ResourceRow, RuleRow, SecGroupRow, WriteTx } from "../store/port.ts";
@@ -58,6 +59,7 @@ async function loadCompany(tx: WriteTx, c: seed.SeedCompany, ids: IdSource, nowS
       c.Bindings.map((b) => ({ resourceId: b.ResourceId, secGroupId: b.SecGroupId, priority: b.Priority })),
     );
   }
+  for (const f of c.Firewalls ?? []) await loadFirewall(tx, companyId, f, nowSeconds);
 }
 
 /** A seed resource entry (also AdminRegisterResource's input) as a store row, defaults filled in. */
@@ -156,4 +158,26 @@ async function loadSecGroup(
 /** A seed rule without RuleId matches a stored rule with the same direction and priority. */
 function sameRule(s: seed.SeedRule, r: { direction: string; priority: number }): boolean {
   return s.Direction === r.direction && s.Priority === r.priority;
+}
+
+/** A seed firewall (validated: its rules parse) and its grants; reloading it changes nothing. */
+async function loadFirewall(tx: WriteTx, companyId: number, f: seed.SeedFirewall, nowSeconds: number): Promise<void> {
+  const scope = { companyId, projectId: f.ProjectId, region: f.Region };
+  const [stored] = await tx.firewallsByIds(scope, [f.FWId]);
+  const rules = f.Rules.map((text): FirewallRule => {
+    const parsed = parseFirewallRule(text);
+    if ("problem" in parsed) throw new Error(`seed firewall ${f.FWId}: ${parsed.problem} (validation missed it)`);
+    return parsed;
+  });
+  await tx.upsertFirewall({
+    fwId: f.FWId,
+    ...scope,
+    name: f.Name,
+    tag: f.Tag ?? "Default",
+    remark: f.Remark ?? "",
+    type: f.Type ?? "user defined",
+    createTime: f.CreateTime ?? stored?.createTime ?? nowSeconds,
+    rules,
+  });
+  for (const resourceId of f.Resources ?? []) await tx.grantFirewall(resourceId, f.FWId);
 }

@@ -119,4 +119,28 @@ describe("validateSeed", () => {
       /more than one/,
     );
   });
+  it("firewalls: rules parse, defaults keep their derived id, grants go to Firewall-mode resources of their scope", () => {
+    const fw = (extra: object) => (s: Mutable) => {
+      company(s).Firewalls = [
+        { FWId: "firewall-seed1", Region: "cn-bj2", ProjectId: "org-demo01", Name: "f", Rules: [], ...extra },
+      ];
+    };
+    const ok = fresh();
+    fw({ Rules: ["TCP|22|0.0.0.0/0|ACCEPT|HIGH"], Resources: ["uhost-demo03"] })(ok);
+    assert.doesNotThrow(() => validateSeed(ok));
+    rejectsAt(fw({ Rules: ["TCP|22|0.0.0.0/0|OK|HIGH"] }), "Companies[0].Firewalls[0].Rules[0]", /ACTION 'OK'/);
+    rejectsAt(
+      fw({ Type: "recommend web" }),
+      "Companies[0].Firewalls[0].FWId",
+      /recommend web firewall .* has the id firewall-web-/,
+    );
+    rejectsAt(fw({ Resources: ["uhost-demo01"] }), "Companies[0].Firewalls[0].Resources[0]", /SecGroup mode/);
+    rejectsAt(fw({ Resources: ["uhost-nope"] }), "Companies[0].Firewalls[0].Resources[0]", /not a resource/);
+    rejectsAt(
+      fw({ Resources: ["uhost-demo03", "uhost-demo03"] }),
+      "Companies[0].Firewalls[0].Resources[1]",
+      /duplicate firewall grant/,
+    );
+    rejectsAt(fw({ Region: "hk" }), "Companies[0].Firewalls[0].Region", /not in the region list/);
+  });
 });

@@ -2,6 +2,8 @@
 
 import { DEFAULT_REGIONS, seed } from "@sgplane/catalogue";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { defaultFirewallId, isDefaultType } from "../domain/default-firewalls.ts";
+import { parseFirewallRule } from "../domain/firewall-rule.ts";
 import { ruleFieldProblem } from "../domain/rule-format.ts";
 
 export class SeedError extends Error {
@@ -52,6 +54,7 @@ function newIds() {
     resource: new Unique("ResourceId"),
     secGroup: new Unique("SecGroupId"),
     rule: new Unique("RuleId"),
+    firewall: new Unique("FWId"),
   };
 }
 type Ids = ReturnType<typeof newIds>;
@@ -121,6 +124,45 @@ function checkCompany(c: seed.SeedCompany, at: string, regions: readonly string[
     checkRules(g, `${at}.SecGroups[${i}]`, quotas.RulesPerDirection, ids);
   }
   checkBindings(c.Bindings ?? [], `${at}.Bindings`, resources, groups, quotas);
+  const granted = new Unique("firewall grant of resource");
+  for (const [i, f] of (c.Firewalls ?? []).entries()) {
+    const path = `${at}.Firewalls[${i}]`;
+    ids.firewall.add(f.FWId, `${path}.FWId`);
+    inProject(`${path}.ProjectId`, f.ProjectId);
+    inRegion(`${path}.Region`, f.Region);
+    checkFirewall(c.CompanyId, f, path, resources, granted);
+  }
+}
+
+/** A firewall entry: default ids match their scope, rules parse, grants go to Firewall-mode resources beside it. */
+function checkFirewall(
+  companyId: number,
+  f: seed.SeedFirewall,
+  path: string,
+  resources: ReadonlyMap<string, seed.SeedResource>,
+  granted: Unique,
+) {
+  const type = f.Type ?? "user defined";
+  if (isDefaultType(type)) {
+    const expected = defaultFirewallId({ companyId, projectId: f.ProjectId, region: f.Region }, type);
+    if (f.FWId !== expected) {
+      throw new SeedError(`${path}.FWId`, `the ${type} firewall of ${f.ProjectId}/${f.Region} has the id ${expected}`);
+    }
+  }
+  for (const [j, text] of f.Rules.entries()) {
+    const parsed = parseFirewallRule(text);
+    if ("problem" in parsed) throw new SeedError(`${path}.Rules[${j}]`, parsed.problem);
+  }
+  for (const [j, id] of (f.Resources ?? []).entries()) {
+    const at = `${path}.Resources[${j}]`;
+    const r = resources.get(id);
+    if (r === undefined) throw new SeedError(at, `resource ${id} is not a resource of this company`);
+    if (r.ProjectId !== f.ProjectId || r.Region !== f.Region) {
+      throw new SeedError(at, `resource ${id} is in ${r.Region}/${r.ProjectId}, not ${f.Region}/${f.ProjectId}`);
+    }
+    if (r.SecurityMode !== "Firewall") throw new SeedError(at, `resource ${id} is in SecGroup mode`);
+    granted.add(id, at);
+  }
 }
 
 function checkRules(g: seed.SeedSecGroup, at: string, limit: number, ids: Ids) {

@@ -1,9 +1,12 @@
 // Store rows → the wire states of feed events and snapshots (catalogue feed-models.ts): one mapping for both, so a
 // follower that folds events from a snapshot's cursor ends with exactly what a later snapshot shows.
 import type { feedModels } from "@sgplane/catalogue";
+import { formatFirewallRule } from "../domain/firewall-rule.ts";
 import type {
   BindingRow,
   CompanyRow,
+  FirewallGrantRow,
+  FirewallRow,
   KeyRef,
   ProjectRow,
   ResourceRow,
@@ -99,4 +102,22 @@ export const vpcState = (v: VpcRow): feedModels.VPCState => ({
   ProjectId: v.projectId,
   Region: v.region,
   Name: v.name,
+});
+
+export const firewallState = (f: FirewallRow): feedModels.FirewallState => ({
+  FWId: f.fwId,
+  Name: f.name,
+  Tag: f.tag,
+  Remark: f.remark,
+  Type: f.type,
+  CreateTime: f.createTime,
+  Rules: f.rules.map(formatFirewallRule),
+  CompanyId: f.companyId,
+  ProjectId: f.projectId,
+  Region: f.region,
+});
+
+export const firewallGrantState = (g: FirewallGrantRow): feedModels.FirewallGrantState => ({
+  ResourceId: g.resourceId,
+  FWId: g.fwId,
 });

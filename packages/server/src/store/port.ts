@@ -1,5 +1,6 @@
 // The Store port: everything the handlers and the seed loader may ask of persistent state, engine-neutral.
 import type { EventType, seed } from "@sgplane/catalogue";
+import type { FirewallRule } from "../domain/firewall-rule.ts";
 
 /** Where a tenant request acts: one company, one project, one region. */
 export interface Scope {
@@ -98,6 +99,26 @@ export interface BindingRow {
   readonly priority: number;
 }
 
+/** A UNet firewall with its rules (in the order written). */
+export interface FirewallRow {
+  readonly fwId: string;
+  readonly companyId: number;
+  readonly projectId: string;
+  readonly region: string;
+  readonly name: string;
+  readonly tag: string;
+  readonly remark: string;
+  readonly type: "user defined" | "recommend web" | "recommend non web";
+  readonly createTime: number;
+  readonly rules: readonly FirewallRule[];
+}
+
+/** A firewall granted to a resource (one per resource), in the resource's scope. */
+export interface FirewallGrantRow {
+  readonly resourceId: string;
+  readonly fwId: string;
+}
+
 export interface Page {
   readonly offset: number;
   readonly limit: number;
@@ -183,6 +204,8 @@ export interface SnapshotRows {
   readonly secGroups: readonly SecGroupRow[];
   readonly rules: readonly RuleRow[];
   readonly bindings: readonly BindingRow[];
+  readonly firewalls: readonly FirewallRow[];
+  readonly firewallGrants: readonly FirewallGrantRow[];
 }
 
 /** One API call for the audit trail; params is JSON text without secrets (audit/audit-entry.ts). */
@@ -291,6 +314,20 @@ export interface ReadTx {
   /** Bindings of one group (or of every group in scope), bind order, paged. */
   listBindings(scope: Scope, secGroupId: string | undefined, page: Page): Promise<Paged<BindingRow>>;
 
+  /** Stored firewalls in scope by ids, creation order; unknown and out-of-scope ids are skipped. */
+  firewallsByIds(scope: Scope, ids: readonly string[]): Promise<readonly FirewallRow[]>;
+  /** Stored firewalls of type 'user defined' in scope, creation order, paged (the defaults are listed apart). */
+  listUserFirewalls(scope: Scope, page: Page): Promise<Paged<FirewallRow>>;
+  /** How many resources each of these firewalls is granted to (ids without grants are left out). */
+  firewallGrantCounts(fwIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
+  /** The grants of these resources (at most one each). */
+  firewallGrantsOfResources(resourceIds: readonly string[]): Promise<readonly FirewallGrantRow[]>;
+  /** The resources a firewall is granted to, grant order, paged. */
+  listFirewallResources(fwId: string, page: Page): Promise<Paged<ResourceRow>>;
+  /** Every stored firewall and grant of a company, creation order (export). */
+  firewallsOf(companyId: number): Promise<readonly FirewallRow[]>;
+  firewallGrantsOf(companyId: number): Promise<readonly FirewallGrantRow[]>;
+
   feedInfo(): Promise<FeedInfo>;
   /**
    * Events after a position, in position order, at most limit, that the filter lets through; every event up to
@@ -343,6 +380,14 @@ export interface WriteTx extends ReadTx {
    * many rows without row locks, so two at once (several servers starting with one seed) would collide on keys.
    */
   lockSeedLoad(): Promise<void>;
+  /**
+   * Serialise writers of these firewalls (rules, attributes); `delete` also waits for the writers granting them
+   * (firewallsToGrant) and keeps new ones out. Taken after any resource lock (the global order: company, resources,
+   * groups, firewalls).
+   */
+  lockFirewalls(fwIds: readonly string[], purpose?: "delete"): Promise<void>;
+  /** firewallsByIds for firewalls about to be granted: pinned (not deletable) until this transaction ends. */
+  firewallsToGrant(scope: Scope, ids: readonly string[]): Promise<readonly FirewallRow[]>;
 
   setRegions(regions: readonly string[]): Promise<void>;
   upsertOperatorKey(publicKey: string, privateKey: string): Promise<void>;
@@ -384,6 +429,18 @@ export interface WriteTx extends ReadTx {
    * has just read them under the resources' locks. A pair that is bound is refused (StoreError "unique").
    */
   insertBindings(bindings: readonly BindingRow[]): Promise<void>;
+
+  insertFirewall(f: FirewallRow): Promise<void>;
+  /** Stores a firewall unless a row with its id exists (a default firewall's first write); true when it stored it. */
+  insertFirewallIfAbsent(f: FirewallRow): Promise<boolean>;
+  /** Seed and import: insert or replace; refuses (StoreError "unique") an id another company owns. */
+  upsertFirewall(f: FirewallRow): Promise<void>;
+  updateFirewall(fwId: string, patch: Partial<Pick<FirewallRow, "name" | "tag" | "remark" | "rules">>): Promise<void>;
+  deleteFirewall(fwId: string): Promise<void>;
+  /** Grants a firewall to a resource of its scope, replacing the resource's previous grant. */
+  grantFirewall(resourceId: string, fwId: string): Promise<void>;
+  /** Removes the grants of these resources (none: nothing). */
+  deleteFirewallGrants(resourceIds: readonly string[]): Promise<void>;
 
   /** Deletes every company and everything in it. */
   resetTenants(): Promise<void>;

@@ -6,6 +6,7 @@ import { concurrencyTests } from "./contract/concurrency-tests.ts";
 import type { ContractContext } from "./contract/context.ts";
 import { ENGINES, type EngineHandle } from "./contract/engines.ts";
 import { feedTests } from "./contract/feed-tests.ts";
+import { firewallTests } from "./contract/firewall-tests.ts";
 import { inventoryTests } from "./contract/inventory-tests.ts";
 import { secGroupReadTests } from "./contract/secgroup-read-tests.ts";
 import { tenantTests } from "./contract/tenant-tests.ts";
@@ -37,5 +38,6 @@ for (const engine of ENGINES) {
     concurrencyTests(ctx);
     feedTests(ctx);
     auditTests(ctx);
+    firewallTests(ctx);
   });
 }

@@ -3,6 +3,8 @@ import { formatCursor } from "@sgplane/catalogue";
 import {
   bindingState,
   companyState,
+  firewallGrantState,
+  firewallState,
   keyState,
   projectState,
   resourceState,
@@ -33,6 +35,8 @@ export const describeFeedSnapshot: Handler<"DescribeFeedSnapshot"> = async (inpu
       SecGroups: rows.secGroups.map(secGroupState),
       Rules: rows.rules.map(ruleState),
       Bindings: rows.bindings.map(bindingState),
+      Firewalls: rows.firewalls.map(firewallState),
+      FirewallGrants: rows.firewallGrants.map(firewallGrantState),
     };
   });
 };

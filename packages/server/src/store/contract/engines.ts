@@ -70,7 +70,7 @@ const sqliteFile: EngineFactory = {
 /** Every table migrations create, emptied between tests (one database per run: creating one per test is slow). */
 const TABLES =
   "regions, companies, projects, users, user_projects, api_keys, vpcs, resources, secgroups, rules, bindings, " +
-  "events, feed_pending, audit";
+  "firewalls, firewall_grants, events, feed_pending, audit";
 
 /** One fresh database per run (created on first use, dropped by teardown), emptied before each test. */
 function postgresEngine(skip: string | undefined): EngineFactory {

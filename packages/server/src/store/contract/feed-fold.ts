@@ -5,6 +5,8 @@ import {
   bindingId,
   bindingState,
   companyState,
+  firewallGrantState,
+  firewallState,
   keyState,
   projectState,
   resourceState,
@@ -33,6 +35,8 @@ export function statesOf(s: SnapshotRows): ObjectStates {
   for (const g of s.secGroups) m.set(key("SecGroup", g.secGroupId), secGroupState(g));
   for (const r of s.rules) m.set(key("Rule", r.ruleId), ruleState(r));
   for (const b of s.bindings) m.set(key("Binding", bindingId(b)), bindingState(b));
+  for (const f of s.firewalls) m.set(key("Firewall", f.fwId), firewallState(f));
+  for (const g of s.firewallGrants) m.set(key("FirewallGrant", g.resourceId), firewallGrantState(g));
   return m;
 }
 
@@ -59,6 +63,9 @@ export function fold(states: ObjectStates, events: readonly FeedEventRow[]): Obj
       if ((id.startsWith("Rule:") || id.startsWith("Binding:")) && !m.has(key("SecGroup", String(group)))) {
         m.delete(id);
       }
+      // A firewall grant names its resource: it goes with it.
+      const resource = field(state, "ResourceId");
+      if (id.startsWith("FirewallGrant:") && !m.has(key("Resource", String(resource)))) m.delete(id);
     }
   }
   return m;

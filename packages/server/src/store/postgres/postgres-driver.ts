@@ -63,6 +63,7 @@ const LOCK_KEYS: Readonly<Record<LockableTable, { key: string; type: string }>> 
   companies: { key: "company_id", type: "integer" },
   secgroups: { key: "secgroup_id", type: "text" },
   resources: { key: "resource_id", type: "text" },
+  firewalls: { key: "fw_id", type: "text" },
 };
 
 function lockSql(table: LockableTable, purpose: "update" | "delete"): { name: string; text: string } {
@@ -83,6 +84,7 @@ const LOCK_SQL: Readonly<Record<LockableTable, ReturnType<typeof lockStatements>
   companies: lockStatements("companies"),
   secgroups: lockStatements("secgroups"),
   resources: lockStatements("resources"),
+  firewalls: lockStatements("firewalls"),
 };
 
 /** Advisory lock keys: ("sgpl", n). */

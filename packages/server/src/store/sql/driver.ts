@@ -7,7 +7,7 @@ export type SqlValue = string | number | bigint | null;
  * Tables whose rows writers may lock (PostgreSQL `SELECT … FOR NO KEY UPDATE`; `FOR UPDATE` to delete them). See
  * docs/architecture.md, "Concurrency", for the order writers take them in.
  */
-export type LockableTable = "companies" | "secgroups" | "resources";
+export type LockableTable = "companies" | "secgroups" | "resources" | "firewalls";
 
 /** Tables with a creation-order `seq` column. */
 export type SeqTable =
@@ -19,7 +19,9 @@ export type SeqTable =
   | "resources"
   | "secgroups"
   | "rules"
-  | "bindings";
+  | "bindings"
+  | "firewalls"
+  | "firewall_grants";
 
 /**
  * One connection inside one transaction. SQL uses `?` placeholders; a PostgreSQL driver rewrites

@@ -4,6 +4,8 @@ import {
   bindingId,
   bindingState,
   companyState,
+  firewallGrantState,
+  firewallState,
   keyState,
   projectState,
   resourceState,
@@ -16,6 +18,8 @@ import type {
   AuditEntry,
   BindingRow,
   CompanyRow,
+  FirewallGrantRow,
+  FirewallRow,
   KeyRef,
   ProjectRow,
   ResourceRow,
@@ -112,6 +116,19 @@ export class FeedCapture {
 
   key(type: "KeyCreated" | "KeyUpdated", k: KeyRef): void {
     this.#add(type, k.publicKey, keyState(k), ofCompany(k.companyId));
+  }
+
+  firewall(type: "FirewallCreated" | "FirewallUpdated" | "FirewallDeleted", f: FirewallRow): void {
+    this.#add(type, f.fwId, firewallState(f), placed(f));
+  }
+
+  /** `place`: the resource's (and so the firewall's) company, project and region. */
+  firewallGrant(
+    type: "FirewallGranted" | "FirewallGrantChanged" | "FirewallGrantRemoved",
+    g: FirewallGrantRow,
+    place: { companyId: number; projectId: string; region: string },
+  ): void {
+    this.#add(type, g.resourceId, firewallGrantState(g), placed(place));
   }
 
   vpc(type: "VPCCreated" | "VPCUpdated", v: VpcRow): void {

@@ -20,6 +20,7 @@ import type {
 } from "../port.ts";
 import type { SqlConn, SqlValue } from "./driver.ts";
 import { AUDIT_COLUMNS } from "./feed-capture.ts";
+import { FIREWALL_COLUMNS, type FirewallRaw, type GrantRaw, toFirewall, toGrant } from "./firewall-sql.ts";
 import { expandIds, IDS, idChunks } from "./in-list.ts";
 import {
   COMPANY_SELECT,
@@ -211,6 +212,10 @@ export async function snapshotRows(conn: SqlConn, filter: FeedFilter): Promise<S
     secGroups: (await list<SecGroupRaw>(`SELECT ${SECGROUP_COLUMNS} FROM secgroups`, placed, "seq")).map(toSecGroup),
     rules: rules satisfies RuleRow[],
     bindings,
+    firewalls: (await list<FirewallRaw>(`SELECT ${FIREWALL_COLUMNS} FROM firewalls`, placed, "seq")).map(toFirewall),
+    firewallGrants: (await list<GrantRaw>("SELECT resource_id, fw_id FROM firewall_grants", placed, "seq")).map(
+      toGrant,
+    ),
   };
 }
 

@@ -8,6 +8,8 @@ import type {
   FeedEventPage,
   FeedFilter,
   FeedInfo,
+  FirewallGrantRow,
+  FirewallRow,
   KeyRecord,
   Page,
   Paged,
@@ -24,6 +26,7 @@ import type {
 } from "../port.ts";
 import type { SqlConn, SqlValue } from "./driver.ts";
 import { auditRecords, feedEvents, feedInfo, snapshotRows } from "./feed-read.ts";
+import { FIREWALL_READS, type FirewallRaw, type GrantRaw, toFirewall, toGrant } from "./firewall-sql.ts";
 import { bySeq, expandIds, IDS, idChunks } from "./in-list.ts";
 import {
   BINDING_COLUMNS,
@@ -443,6 +446,39 @@ export class SqlReadTx implements ReadTx {
         : [Q.listBindingsOfGroup, Q.countListBindingsOfGroup];
     const rows = await this.conn.all<BindingRaw>(list, [...where, page.limit, page.offset]);
     return { rows: rows.map(toBinding), total: await this.count(count, where) };
+  }
+
+  async firewallsByIds(scope: Scope, ids: readonly string[]): Promise<readonly FirewallRow[]> {
+    const rows = await this.selectIn<FirewallRaw>(FIREWALL_READS.byIds, [], ids);
+    return rows.map(toFirewall).filter(inScope(scope));
+  }
+
+  async listUserFirewalls(scope: Scope, page: Page): Promise<Paged<FirewallRow>> {
+    const where = scopeParams(scope);
+    const rows = await this.conn.all<FirewallRaw>(FIREWALL_READS.listUser, [...where, page.limit, page.offset]);
+    return { rows: rows.map(toFirewall), total: await this.count(FIREWALL_READS.countUser, where) };
+  }
+
+  async firewallGrantCounts(fwIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    const rows = await this.selectIn<{ fw_id: string; n: DbInt }>(FIREWALL_READS.grantCounts, [], fwIds);
+    return new Map(rows.map((r) => [r.fw_id, Number(r.n)]));
+  }
+
+  async firewallGrantsOfResources(resourceIds: readonly string[]): Promise<readonly FirewallGrantRow[]> {
+    return (await this.selectIn<GrantRaw>(FIREWALL_READS.grantsOfResources, [], resourceIds)).map(toGrant);
+  }
+
+  async listFirewallResources(fwId: string, page: Page): Promise<Paged<ResourceRow>> {
+    const rows = await this.conn.all<ResourceRaw>(FIREWALL_READS.listResources, [fwId, page.limit, page.offset]);
+    return { rows: rows.map(toResource), total: await this.count(FIREWALL_READS.countResources, [fwId]) };
+  }
+
+  async firewallsOf(companyId: number): Promise<readonly FirewallRow[]> {
+    return (await this.conn.all<FirewallRaw>(FIREWALL_READS.ofCompany, [companyId])).map(toFirewall);
+  }
+
+  async firewallGrantsOf(companyId: number): Promise<readonly FirewallGrantRow[]> {
+    return (await this.conn.all<GrantRaw>(FIREWALL_READS.grantsOfCompany, [companyId])).map(toGrant);
   }
 
   feedInfo(): Promise<FeedInfo> {

@@ -1,6 +1,7 @@
 // The repository's write statements, per dialect, built once: the inventory and the tenant objects share them.
 import type { BindingRow, ResourceRow, RuleRow } from "../port.ts";
 import type { SqlDialect, SqlValue } from "./driver.ts";
+import { firewallWritesFor } from "./firewall-sql.ts";
 import { IDS } from "./in-list.ts";
 import { col, cols, ValuesInsert } from "./multi-row.ts";
 import {
@@ -43,6 +44,7 @@ function buildWriteSql(d: SqlDialect) {
   const intoRules = `INSERT INTO rules (${RULE_COLUMNS}, seq)`;
   // Upserts never move a row to another company: an id owned elsewhere updates nothing and is reported as taken.
   return {
+    firewall: firewallWritesFor(d),
     deleteRegions: "DELETE FROM regions",
     insertRegion: "INSERT INTO regions (region, position) VALUES (?, ?)",
     upsertOperatorKey: `INSERT INTO api_keys (public_key, private_key, company_id, user_name, seq)
@@ -152,6 +154,8 @@ WHERE resources.company_id = excluded.company_id`,
     raiseFeedFloor: "UPDATE feed_state SET floor = ? WHERE id = 1 AND floor < ?",
     pruneAudit: "DELETE FROM audit WHERE time_ms < ?",
     resetTenants: [
+      "DELETE FROM firewall_grants",
+      "DELETE FROM firewalls",
       "DELETE FROM bindings",
       "DELETE FROM rules",
       "DELETE FROM secgroups",

@@ -7,6 +7,7 @@ import { companyState, projectState, resourceState, userState, vpcState } from "
 import type { AuditEntry, CompanyRow, ProjectRow, ResourceRow, UserRow, VpcRow } from "../port.ts";
 import type { SqlConn, SqlValue } from "./driver.ts";
 import type { FeedCapture, FeedWriter } from "./feed-capture.ts";
+import { expandIds, idChunks } from "./in-list.ts";
 import { SqlReadTx } from "./read-tx.ts";
 import { bool, type DbInt, type ResourceRaw, toResource, toVpc, type VpcRaw, vpcParams } from "./rows.ts";
 import type { WriteSql } from "./write-sql.ts";
@@ -182,6 +183,10 @@ export class SqlInventoryWriteTx extends SqlReadTx {
           toResource(r),
         ]),
       );
+      const leaving = chunk.rows.filter(
+        (r) => r.securityMode === "SecGroup" && before.get(r.resourceId)?.securityMode === "Firewall",
+      );
+      if (leaving.length > 0) await this.deleteFirewallGrants(leaving.map((r) => r.resourceId));
       const { changes } = await this.conn.run(chunk.sql, chunk.params);
       if (changes !== chunk.rows.length) {
         // The conflict clause declined some rows: name the first whose id another company owns, as upsert() does.
@@ -200,11 +205,30 @@ export class SqlInventoryWriteTx extends SqlReadTx {
     }
   }
 
+  async deleteFirewallGrants(resourceIds: readonly string[]): Promise<void> {
+    for (const chunk of idChunks(resourceIds)) {
+      const sql = expandIds(this.sql.firewall.deleteGrants, chunk.length);
+      const removed = await this.conn.all<{
+        resource_id: string;
+        fw_id: string;
+        company_id: number;
+        project_id: string;
+        region: string;
+      }>(sql, chunk);
+      for (const r of removed) {
+        const place = { companyId: Number(r.company_id), projectId: r.project_id, region: r.region };
+        this.feed.firewallGrant("FirewallGrantRemoved", { resourceId: r.resource_id, fwId: r.fw_id }, place);
+      }
+    }
+  }
+
   async updateResource(
     resourceId: string,
     patch: Partial<Pick<ResourceRow, "name" | "securityMode" | "privateIp" | "zone">>,
   ): Promise<void> {
     const before = await this.resourceById(resourceId);
+    // One resource, one mode: a resource leaving Firewall mode leaves its firewall (the grant's key demands it).
+    if (patch.securityMode === "SecGroup") await this.deleteFirewallGrants([resourceId]);
     const { name = null, securityMode = null, privateIp = null, zone = null } = patch;
     await this.update(
       this.sql.updateResource,
@@ -217,6 +241,8 @@ export class SqlInventoryWriteTx extends SqlReadTx {
   }
 
   async deleteResource(resourceId: string): Promise<void> {
+    // The grant would go with the resource (ON DELETE CASCADE); removing it first records its event.
+    await this.deleteFirewallGrants([resourceId]);
     for (const row of await this.conn.all<ResourceRaw>(this.sql.deleteResource, [resourceId])) {
       this.feed.resource("ResourceDeregistered", toResource(row));
     }

@@ -1,10 +1,21 @@
 // WriteTx, second half: locks, security groups, rules and bindings (the tenant objects); every change is recorded
 // as a feed event (feed-capture.ts), and the transaction's events and audit record are written as its last step.
 import { randomUUID } from "node:crypto";
-import { ruleState, secGroupState } from "../feed-states.ts";
-import type { BindingRow, RuleRow, Scope, SecGroupRow, SecGroupWithLoad, WriteMeta, WriteTx } from "../port.ts";
+import { StoreError } from "../errors.ts";
+import { firewallState, ruleState, secGroupState } from "../feed-states.ts";
+import type {
+  BindingRow,
+  FirewallRow,
+  RuleRow,
+  Scope,
+  SecGroupRow,
+  SecGroupWithLoad,
+  WriteMeta,
+  WriteTx,
+} from "../port.ts";
 import type { SqlConn } from "./driver.ts";
 import type { FeedCapture, FeedWriter } from "./feed-capture.ts";
+import { type FirewallRaw, firewallParams, rulesJson, toFirewall } from "./firewall-sql.ts";
 import { expandIds, idChunks } from "./in-list.ts";
 import type { ValuesInsert } from "./multi-row.ts";
 import { type DbInt, type RuleRaw, type SecGroupRaw, secGroupParams, toRule, toSecGroup } from "./rows.ts";
@@ -68,6 +79,76 @@ export class SqlWriteTx extends SqlInventoryWriteTx implements WriteTx {
 
   lockSecGroups(secGroupIds: readonly string[], purpose?: "delete"): Promise<void> {
     return this.conn.lockRows("secgroups", lockOrder(secGroupIds), purpose);
+  }
+
+  lockFirewalls(fwIds: readonly string[], purpose?: "delete"): Promise<void> {
+    return this.conn.lockRows("firewalls", lockOrder(fwIds), purpose);
+  }
+
+  async firewallsToGrant(scope: Scope, ids: readonly string[]): Promise<readonly FirewallRow[]> {
+    const rows = await this.selectIn<FirewallRaw>(this.sql.firewall.toGrant, [], lockOrder(ids));
+    return rows
+      .map(toFirewall)
+      .filter((f) => f.companyId === scope.companyId && f.projectId === scope.projectId && f.region === scope.region);
+  }
+
+  async #firewallAnyScope(fwId: string): Promise<FirewallRow | undefined> {
+    const row = await this.conn.get<FirewallRaw>(this.sql.firewall.anyScope, [fwId]);
+    return row === undefined ? undefined : toFirewall(row);
+  }
+
+  async insertFirewall(f: FirewallRow): Promise<void> {
+    await this.conn.run(this.sql.firewall.insert, firewallParams(f));
+    this.feed.firewall("FirewallCreated", f);
+  }
+
+  async insertFirewallIfAbsent(f: FirewallRow): Promise<boolean> {
+    const { changes } = await this.conn.run(this.sql.firewall.insertIfAbsent, firewallParams(f));
+    if (changes > 0) this.feed.firewall("FirewallCreated", f);
+    return changes > 0;
+  }
+
+  async upsertFirewall(f: FirewallRow): Promise<void> {
+    const before = await this.#firewallAnyScope(f.fwId);
+    await this.upsert(this.sql.firewall.upsert, firewallParams(f), `firewall ${f.fwId}`);
+    if (before === undefined) this.feed.firewall("FirewallCreated", f);
+    else if (!same(firewallState, before, f)) this.feed.firewall("FirewallUpdated", f);
+  }
+
+  async updateFirewall(
+    fwId: string,
+    patch: Partial<Pick<FirewallRow, "name" | "tag" | "remark" | "rules">>,
+  ): Promise<void> {
+    const before = await this.#firewallAnyScope(fwId);
+    const { name = null, tag = null, remark = null } = patch;
+    const rules = patch.rules === undefined ? null : rulesJson(patch.rules);
+    await this.update(this.sql.firewall.update, [name, tag, remark, rules, fwId], `firewall ${fwId}`);
+    if (before === undefined) return;
+    const after = { ...before, ...patch };
+    if (!same(firewallState, before, after)) this.feed.firewall("FirewallUpdated", after);
+  }
+
+  async deleteFirewall(fwId: string): Promise<void> {
+    for (const row of await this.conn.all<FirewallRaw>(this.sql.firewall.delete, [fwId])) {
+      this.feed.firewall("FirewallDeleted", toFirewall(row));
+    }
+  }
+
+  async grantFirewall(resourceId: string, fwId: string): Promise<void> {
+    type Held = { resource_id: string; fw_id: string; company_id: number; project_id: string; region: string };
+    const held = await this.conn.get<Held>(this.sql.firewall.grantOf, [resourceId]);
+    if (held?.fw_id === fwId) return;
+    if (held !== undefined) await this.runIn(this.sql.firewall.deleteGrants, [resourceId]);
+    const { changes } = await this.conn.run(this.sql.firewall.grant, [fwId, resourceId]);
+    if (changes === 0) throw new StoreError("not-found", `resource ${resourceId} does not exist`);
+    const now = await this.conn.get<Held>(this.sql.firewall.grantOf, [resourceId]);
+    if (now === undefined) return;
+    const place = { companyId: Number(now.company_id), projectId: now.project_id, region: now.region };
+    this.feed.firewallGrant(
+      held === undefined ? "FirewallGranted" : "FirewallGrantChanged",
+      { resourceId, fwId },
+      place,
+    );
   }
 
   secGroupsToBind(scope: Scope, ids: readonly string[]): Promise<readonly SecGroupWithLoad[]> {

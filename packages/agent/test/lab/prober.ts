@@ -57,14 +57,14 @@ function bindUdp(type: "udp4" | "udp6", address: string): Promise<UdpSocket> {
   });
 }
 
+/** A TCP connection from this endpoint's own address of the peer's family. */
+function connectFromOwnAddress(addr: string, port: number): Socket {
+  const v6 = addr.includes(":");
+  return connect({ host: addr, port, family: v6 ? 6 : 4, localAddress: v6 ? config.ipv6 : config.ipv4 });
+}
+
 function probeTcp(command: Extract<Command, { op: "tcp" }>): void {
-  const v6 = command.addr.includes(":");
-  const socket = connect({
-    host: command.addr,
-    port: command.port,
-    family: v6 ? 6 : 4,
-    localAddress: v6 ? config.ipv6 : config.ipv4,
-  });
+  const socket = connectFromOwnAddress(command.addr, command.port);
   let settled = false;
   const settle = (pass: boolean, reason?: string): void => {
     if (settled) return;
@@ -102,13 +102,7 @@ function openHeld(command: Extract<Command, { op: "open" }>): void {
     send({ id: command.id, error: `connection ${command.conn} is already open` });
     return;
   }
-  const v6 = command.addr.includes(":");
-  const socket = connect({
-    host: command.addr,
-    port: command.port,
-    family: v6 ? 6 : 4,
-    localAddress: v6 ? config.ipv6 : config.ipv4,
-  });
+  const socket = connectFromOwnAddress(command.addr, command.port);
   socket.setNoDelay(true);
   const entry: Held = { socket, partial: "", gone: undefined, waiting: undefined };
   let opened = false;

@@ -2,6 +2,7 @@
 import { ApiError, type models } from "@sgplane/catalogue";
 import { DEFAULT_FIREWALL_TYPES, defaultFirewall, defaultTypeOf } from "../../domain/default-firewalls.ts";
 import type { FirewallRow, ReadTx, ResourceRow, Scope, WriteTx } from "../../store/port.ts";
+import { requireResource } from "../tenant-load.ts";
 
 /** The firewall with this id in scope: stored, or one of the scope's default firewalls as defined; else undefined. */
 export async function findFirewall(tx: ReadTx, scope: Scope, fwId: string): Promise<FirewallRow | undefined> {
@@ -86,12 +87,24 @@ export function firewallResourceSet(r: ResourceRow): models.FirewallResourceSet 
   };
 }
 
-/** ResourceType names the resource's own type (case-insensitively), else 230. */
-export function checkResourceType(resource: ResourceRow, resourceType: string): void {
-  if (resource.resourceType.toLowerCase() !== resourceType.toLowerCase()) {
+/**
+ * The firewall and the resource a grant or a disassociation names, the resource locked first (the global lock order:
+ * resources, then firewalls); 54002, the resource's own not-found, or 230 when ResourceType is not its type.
+ */
+export async function lockGrantTarget(
+  tx: WriteTx,
+  scope: Scope,
+  input: { readonly FWId: string; readonly ResourceId: string; readonly ResourceType: string },
+): Promise<ResourceRow> {
+  await tx.lockResources([input.ResourceId]);
+  await requireFirewall(tx, scope, input.FWId);
+  const resource = await requireResource(tx, scope, input.ResourceId);
+  // ResourceType names the resource's own type, case-insensitively.
+  if (resource.resourceType.toLowerCase() !== input.ResourceType.toLowerCase()) {
     throw new ApiError("InvalidParams", {
       name: "ResourceType",
-      reason: `resource [${resource.resourceId}] is a ${resource.resourceType}, not ${resourceType}`,
+      reason: `resource [${resource.resourceId}] is a ${resource.resourceType}, not ${input.ResourceType}`,
     });
   }
+  return resource;
 }

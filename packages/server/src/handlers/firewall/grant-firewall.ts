@@ -1,17 +1,13 @@
 // GrantFirewall: one firewall per resource, the new one replacing the old; only a Firewall-mode resource takes one.
 import { ApiError } from "@sgplane/catalogue";
 import type { Handler } from "../context.ts";
-import { requireResource } from "../tenant-load.ts";
-import { checkResourceType, requireFirewall, storeIfDefault } from "./firewall-load.ts";
+import { lockGrantTarget, storeIfDefault } from "./firewall-load.ts";
 
 export const grantFirewall: Handler<"GrantFirewall"> = async (input, ctx) =>
   ctx.store.write(async (tx) => {
     const { scope } = ctx;
-    // The global lock order: resources, then firewalls (pinned: a delete waits for this grant, then sees it).
-    await tx.lockResources([input.ResourceId]);
-    await requireFirewall(tx, scope, input.FWId);
-    const resource = await requireResource(tx, scope, input.ResourceId);
-    checkResourceType(resource, input.ResourceType);
+    // Pinned below: a delete waits for this grant, then sees it.
+    const resource = await lockGrantTarget(tx, scope, input);
     if (resource.securityMode !== "Firewall") {
       throw new ApiError("FirewallNotPermitted", { resourceId: resource.resourceId });
     }

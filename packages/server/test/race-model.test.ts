@@ -152,6 +152,26 @@ describe("race history checker", () => {
     assert.deepEqual(check([call(bindG3(["uhost-1", "uhost-2"]), 0, 30), call(bindG2, 0, 30), between], chained), []);
   });
 
+  it("lets a read miss a commit whose clock is past until its request is answered, never after", () => {
+    // Clock 10, but its request was answered only at 60 (a slow WAL flush): the read at 40-50 may not see it.
+    const log = [{ ...entry(8, "b uhost-1 g1", 0, "1"), commitAt: 10 }];
+    const check = (unbindDoneAt: number) => {
+      const stale = call({ action: "DescribeResourceSecGroup", resourceIds: ["uhost-1"] }, 40, 50, 0, {
+        seen: new Map([["uhost-1", "g1@1,g2@2"]]),
+      });
+      const ordered = orderByTransaction(log);
+      const calls = [call(unbind("g1", "uhost-1"), 0, unbindDoneAt), stale];
+      return {
+        n: stale.n,
+        problems: explainHistory(initial(), calls, ordered.entries, ordered.ends, options).problems,
+      };
+    };
+    assert.deepEqual(check(60).problems, []);
+    // Answered at 30, before the read was sent: it was visible, so seeing g1 still bound is a stale read.
+    const answered = check(30);
+    assert.deepEqual(answered.problems, [`read #${answered.n} saw bindings that no committed state of its time had`]);
+  });
+
   it("rejects a lost update: two unbinds that both succeeded and left a resource with no group", () => {
     const calls = [call(unbind("g1", "uhost-1"), 0, 20), call(unbind("g2", "uhost-1"), 0, 20)];
     const log = [entry(10, "b uhost-1 g1", 0, "1"), entry(11, "b uhost-1 g2", 0, "2")];

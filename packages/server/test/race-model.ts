@@ -433,32 +433,33 @@ const lockScope = (key: string): string => {
 };
 
 /**
- * Whether a read saw a snapshot of some order in which the transactions committing during it became visible.
- * PostgreSQL makes a transaction visible a little after its deferred trigger read the clock (the commit record is
- * written and flushed in between), so two commits on different rows within a read's window may have become visible
- * in either order, and the read may have seen the later one without the earlier: a state that the commit-clock order
- * never passes through. A snapshot is any set of those transactions that holds, with each one, every earlier writer
- * of the same rows (the second waited for the first's lock, which is released only once the first is visible); the
- * commits before the window it holds, those after it it cannot. Each resource the read saw must show the state after
- * a prefix of its own writers.
+ * Whether a read saw a snapshot of some order in which the transactions around it became visible. PostgreSQL makes a
+ * transaction visible some time after its deferred trigger read the clock (the commit record is written and flushed
+ * in between, which under load takes tens of ms), so commits on different rows may have become visible in another
+ * order than their clocks say, and the read may have seen a later one without an earlier one: a state the
+ * commit-clock order never passes through. Certain are only: a transaction whose request was answered before the read
+ * was sent is visible to it (visible before its reply), and one whose clock is after the read was answered is not
+ * (the clock comes before visibility). A snapshot is any set of the others that holds, with each one, every earlier
+ * writer of the same rows (the second waited for the first's lock, released only once the first is visible). Each
+ * resource the read saw must show the state after a prefix of its own writers.
  */
 function seenInSomeVisibilityOrder(
   read: Call,
   initial: State,
   log: readonly LogEntry[],
-  path: readonly { start: number; end: number }[],
+  path: readonly { start: number; end: number; call: Call }[],
   slack: number,
 ): boolean {
   const seen = read.seen ?? new Map<string, string>();
-  const [from, to] = [read.sentAt - slack, read.doneAt + slack];
   const base = cloneState(initial);
-  const open: { entries: LogEntry[]; scopes: Set<string> }[] = [];
-  for (const { start, end } of path) {
-    const at = log[start]?.commitAt ?? Number.POSITIVE_INFINITY;
-    if (at > to) break;
+  // After the certain prefix, in commit-clock order; `visible`: certainly in the snapshot.
+  const open: { entries: LogEntry[]; scopes: Set<string>; visible: boolean }[] = [];
+  for (const { start, end, call } of path) {
+    if ((log[start]?.commitAt ?? Number.POSITIVE_INFINITY) > read.doneAt + slack) break;
     const entries = log.slice(start, end);
-    if (at < from) for (const e of entries) base.set(e.key, e.value);
-    else open.push({ entries, scopes: new Set(entries.map((e) => lockScope(e.key))) });
+    const visible = call.doneAt < read.sentAt;
+    if (visible && open.length === 0) for (const e of entries) base.set(e.key, e.value);
+    else open.push({ entries, scopes: new Set(entries.map((e) => lockScope(e.key))), visible });
   }
   // Per resource seen: its writers in the window, and how many of them the snapshot may have held.
   const resources = [...seen.keys()];
@@ -483,6 +484,9 @@ function seenInSomeVisibilityOrder(
         if ([...(open[earlier]?.scopes ?? [])].some((scope) => open[i]?.scopes.has(scope))) add(earlier);
       }
     };
+    open.forEach((tx, i) => {
+      if (tx.visible) add(i);
+    });
     choice.forEach((k, j) => {
       for (const i of (writers[j] ?? []).slice(0, k)) add(i);
     });

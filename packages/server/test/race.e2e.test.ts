@@ -9,7 +9,7 @@
 // successful request makes in the state left by the transactions before it (the server's own domain planners
 // compute that change), written while that request was in flight. Every other successful request must have been a
 // no-op in a state that held while it was in flight, every refusal must be the RetCode such a state gives, and every
-// read must have seen such a state (on PostgreSQL, a snapshot of some order in which the commits during the read became
+// read must have seen such a state (on PostgreSQL, a snapshot of some order in which the commits around the read became
 // visible: different rows' commits may, one row's writers may not, swap; see seenInSomeVisibilityOrder). The checker also fails if two PostgreSQL transactions' changes to one resource
 // (its bindings) or to one group's row interleave. A lost update — two requests deciding on the same old state, like
 // two unbinds that each leave "one group" — cannot be explained this way: the second request's change is not what

@@ -24,6 +24,12 @@ export const AGENT_EVENT_TYPES: EventType[] = [
   "ResourceRegistered",
   "ResourceUpdated",
   "ResourceDeregistered",
+  "FirewallCreated",
+  "FirewallUpdated",
+  "FirewallDeleted",
+  "FirewallGranted",
+  "FirewallGrantChanged",
+  "FirewallGrantRemoved",
 ];
 
 export interface AgentOptions {

@@ -12,3 +12,4 @@ export function nftId(id: string): string {
 export const groupChain = (secGroupId: string, direction: "in" | "out") => `g_${nftId(secGroupId)}_${direction}`;
 export const resourceChain = (resourceId: string, direction: "in" | "out") => `r_${nftId(resourceId)}_${direction}`;
 export const memberSet = (secGroupId: string, family: 4 | 6) => `rg${family}_${nftId(secGroupId)}`;
+export const firewallChain = (fwId: string) => `f_${nftId(fwId)}_in`;

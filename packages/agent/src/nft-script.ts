@@ -36,7 +36,7 @@ export function fullScript(table: string, ruleset: Ruleset): string {
     if (spec.elements.length > 0) out.push(`    elements = { ${spec.elements.join(", ")} }`);
     out.push("  }");
   }
-  // Group chains before resource chains: a jump must name a chain that exists.
+  // Group and firewall chains before resource chains: a jump must name a chain that exists.
   const ordered = [...ruleset.chains].sort(([a], [b]) => chainOrder(a) - chainOrder(b));
   for (const [name, lines] of ordered) out.push(`  chain ${name} {`, ...lines.map((l) => `    ${l}`), "  }");
   for (const [name, map] of [
@@ -51,7 +51,8 @@ export function fullScript(table: string, ruleset: Ruleset): string {
   return `${out.join("\n")}\n`;
 }
 
-const chainOrder = (name: string) => (name.startsWith("g_") ? 0 : 1);
+// Group and firewall chains are jumped to from resource chains.
+const chainOrder = (name: string) => (name.startsWith("g_") || name.startsWith("f_") ? 0 : 1);
 
 /** The commands that turn `from` into `to`; empty when nothing changed. */
 export function diffScript(table: string, from: Ruleset, to: Ruleset): string {

@@ -1,18 +1,21 @@
-// The host's desired ruleset: a chain per group and direction (its rules in priority order), a chain per resource
-// and direction (always-allowed traffic, then a jump to each bound group by binding priority, then the default),
-// an address set per remote group, and the interface maps that send packets to a resource's chains. The first
-// matching rule ends the walk, so the chains give exactly the policy compiler's decision lists. Group chains and
-// sets are cached and rebuilt only when a change made them stale: a single binding change renders a few lines.
+// The host's desired ruleset: a chain per group and direction (its rules in priority order), a chain per firewall
+// (its inbound list, as the policy compiler orders it), a chain per resource and direction (always-allowed traffic,
+// then a jump to each bound group by binding priority, or to its firewall, then the default), an address set per
+// remote group, and the interface maps that send packets to a resource's chains. The first matching rule ends the
+// walk, so the chains give exactly the policy compiler's decision lists. Group and firewall chains and sets are
+// cached and rebuilt only when a change made them stale: a single binding or grant change renders a few lines.
 import {
+  type CompiledFirewallRule,
   type CompiledRule,
   canonicalAddress,
   compileDirection,
+  compileFirewall,
   type Direction,
   groupAddresses,
   parseBlock,
   SERVICE_NETWORK,
 } from "@sgplane/policy";
-import { groupChain, memberSet, resourceChain } from "./nft-names.ts";
+import { firewallChain, groupChain, memberSet, resourceChain } from "./nft-names.ts";
 import type { Stale, World } from "./world.ts";
 
 export interface HostEntry {
@@ -60,9 +63,13 @@ const NDP = "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-soli
 
 export class RulesetBuilder {
   readonly #groups = new Map<string, GroupChains>();
+  readonly #firewalls = new Map<string, readonly string[]>();
   readonly #sets = new Map<string, SetSpec>();
-  /** Per resource, its chains and the bound groups (in order) they were made for: reused while those stay. */
-  readonly #resourceChains = new Map<string, { groups: string; ingress: string[]; egress: string[] }>();
+  /**
+   * Per resource, its chains and what they were made for (the bound groups in order, or the firewall granted): reused
+   * while that stays.
+   */
+  readonly #resourceChains = new Map<string, { madeFor: string; ingress: string[]; egress: string[] }>();
   readonly #service: { ingress: string[]; egress: string[] };
 
   constructor(
@@ -83,10 +90,12 @@ export class RulesetBuilder {
   build(world: World, stale: Stale | "all"): Ruleset {
     if (stale === "all") {
       this.#groups.clear();
+      this.#firewalls.clear();
       this.#sets.clear();
       this.#resourceChains.clear();
     } else {
       for (const id of stale.rules) this.#groups.delete(id);
+      for (const id of stale.firewalls) this.#firewalls.delete(id);
       for (const id of stale.members) {
         this.#sets.delete(memberSet(id, 4));
         this.#sets.delete(memberSet(id, 6));
@@ -98,18 +107,29 @@ export class RulesetBuilder {
     const egress = new Map<string, string>();
     for (const { resourceId, ifname } of this.host) {
       const resource = world.resource(resourceId);
-      // Firewall mode is not ours to filter. An unknown resource (deregistered since) is filtered with no group:
-      // its interface stays closed to new inbound connections rather than open.
-      if (resource !== undefined && resource.SecurityMode !== "SecGroup") continue;
-      const bindings = resource === undefined ? [] : world.bindingsOf(resourceId);
       const inChain = resourceChain(resourceId, "in");
       const outChain = resourceChain(resourceId, "out");
-      // The same arrays while its bindings stay, so that the diff passes over them at a glance.
-      const groups = bindings.map((b) => b.SecGroupId).join(" ");
-      let own = this.#resourceChains.get(resourceId);
-      if (own?.groups !== groups) {
-        own = {
-          groups,
+      if (resource?.SecurityMode === "Firewall") {
+        const fwId = world.firewallOf(resourceId);
+        const own = this.#resourceOwn(resourceId, `firewall ${fwId ?? ""}`, () => ({
+          ingress: [
+            ...this.#service.ingress,
+            NDP,
+            ...(fwId === undefined ? [] : [`jump ${firewallChain(fwId)}`]),
+            `drop comment "default: ingress"`,
+          ],
+          // A UNet firewall names sources only: it filters nothing outbound.
+          egress: [`accept comment "firewall mode: egress"`],
+        }));
+        chains.set(inChain, own.ingress);
+        chains.set(outChain, own.egress);
+        if (fwId !== undefined) chains.set(firewallChain(fwId), this.#firewall(world, fwId));
+      } else {
+        // An unknown resource (deregistered since) is filtered with no group: its interface stays closed to new
+        // inbound connections rather than open.
+        if (resource !== undefined && resource.SecurityMode !== "SecGroup") continue;
+        const bindings = resource === undefined ? [] : world.bindingsOf(resourceId);
+        const own = this.#resourceOwn(resourceId, bindings.map((b) => b.SecGroupId).join(" "), () => ({
           ingress: [
             ...this.#service.ingress,
             NDP,
@@ -122,21 +142,44 @@ export class RulesetBuilder {
             ...bindings.map((b) => `jump ${groupChain(b.SecGroupId, "out")}`),
             `accept comment "default: egress"`,
           ],
-        };
-        this.#resourceChains.set(resourceId, own);
+        }));
+        chains.set(inChain, own.ingress);
+        chains.set(outChain, own.egress);
+        for (const { SecGroupId } of bindings) {
+          const group = this.#group(world, SecGroupId);
+          chains.set(groupChain(SecGroupId, "in"), group.ingress);
+          chains.set(groupChain(SecGroupId, "out"), group.egress);
+          for (const name of group.sets) sets.set(name, this.#set(world, name, SecGroupId));
+        }
       }
-      chains.set(inChain, own.ingress);
-      chains.set(outChain, own.egress);
       ingress.set(ifname, inChain);
       egress.set(ifname, outChain);
-      for (const { SecGroupId } of bindings) {
-        const group = this.#group(world, SecGroupId);
-        chains.set(groupChain(SecGroupId, "in"), group.ingress);
-        chains.set(groupChain(SecGroupId, "out"), group.egress);
-        for (const name of group.sets) sets.set(name, this.#set(world, name, SecGroupId));
-      }
     }
     return { chains, sets, ingress, egress };
+  }
+
+  /** The resource's chains: the same arrays while what they were made for stays, so the diff passes over them. */
+  #resourceOwn(
+    resourceId: string,
+    madeFor: string,
+    make: () => { ingress: string[]; egress: string[] },
+  ): { ingress: string[]; egress: string[] } {
+    const cached = this.#resourceChains.get(resourceId);
+    if (cached?.madeFor === madeFor) return cached;
+    const own = { madeFor, ...make() };
+    this.#resourceChains.set(resourceId, own);
+    return own;
+  }
+
+  /** A firewall's inbound list as one chain; a firewall not seen (yet) has no rule, so its resources' default drops. */
+  #firewall(world: World, fwId: string): readonly string[] {
+    const cached = this.#firewalls.get(fwId);
+    if (cached !== undefined) return cached;
+    const firewall = world.firewall(fwId);
+    const list = compileFirewall(firewall === undefined ? undefined : { FWId: fwId, Rules: firewall.Rules });
+    const lines = list.rules.flatMap((rule) => ruleLines(rule, "Ingress"));
+    this.#firewalls.set(fwId, lines);
+    return lines;
   }
 
   #group(world: World, secGroupId: string): GroupChains {
@@ -171,10 +214,15 @@ export class RulesetBuilder {
 const EXPAND_UP_TO = 16;
 
 /** One compiled rule as nftables rule lines (its address blocks, then its remote-group sets). */
-export function ruleLines(rule: CompiledRule, direction: Direction, sets?: Set<string>): string[] {
+export function ruleLines(
+  rule: CompiledRule | CompiledFirewallRule,
+  direction: Direction,
+  sets?: Set<string>,
+): string[] {
   const ip = rule.family === 4 ? "ip" : "ip6";
   const field = direction === "Ingress" ? "saddr" : "daddr";
-  const tail = `${rule.verdict === "Accept" ? "accept" : "drop"} comment "${rule.secGroupId} ${rule.ruleId}"`;
+  const origin = "fwId" in rule ? `${rule.fwId} rule ${rule.index}` : `${rule.secGroupId} ${rule.ruleId}`;
+  const tail = `${rule.verdict === "Accept" ? "accept" : "drop"} comment "${origin}"`;
   const everything = rule.cidrs.some((cidr) => cidr.endsWith("/0"));
   const addresses: string[] = [];
   if (everything) addresses.push(`meta nfproto ipv${rule.family}`);
@@ -191,7 +239,7 @@ export function ruleLines(rule: CompiledRule, direction: Direction, sets?: Set<s
   );
 }
 
-function protocolMatches(rule: CompiledRule, budget: number): string[] {
+function protocolMatches(rule: CompiledRule | CompiledFirewallRule, budget: number): string[] {
   switch (rule.protocol) {
     case "tcp":
     case "udp": {
@@ -203,6 +251,8 @@ function protocolMatches(rule: CompiledRule, budget: number): string[] {
       return ["meta l4proto icmp"];
     case "icmpv6":
       return ["meta l4proto ipv6-icmp"];
+    case "gre":
+      return ["meta l4proto gre"];
     case "all":
       return [""];
   }

@@ -1,11 +1,13 @@
-// What the agent knows of the cloud, folded from a snapshot and then from feed events: groups' rules, bindings and
-// resources. Each event reports what it made stale, so the ruleset is re-rendered only there.
+// What the agent knows of the cloud, folded from a snapshot and then from feed events: groups' rules, bindings,
+// firewalls, firewall grants and resources. Each event reports what it made stale, so the ruleset is re-rendered only there.
 import type { feedModels } from "@sgplane/catalogue";
 import type { FeedEvent } from "@sgplane/sdk";
 
 type RuleState = feedModels.RuleState;
 type BindingState = feedModels.BindingState;
 type ResourceState = feedModels.ResourceState;
+type FirewallState = feedModels.FirewallState;
+type FirewallGrantState = feedModels.FirewallGrantState;
 
 /** What a change made stale. */
 export interface Stale {
@@ -13,16 +15,24 @@ export interface Stale {
   readonly rules: Set<string>;
   /** Groups whose members (bindings, or a member's addresses) changed: their remote-group address sets. */
   readonly members: Set<string>;
-  /** Resources whose bindings or security mode changed. */
+  /** Resources whose bindings, firewall grant or security mode changed. */
   readonly resources: Set<string>;
+  /** Firewalls whose rules changed. */
+  readonly firewalls: Set<string>;
 }
 
-export const emptyStale = (): Stale => ({ rules: new Set(), members: new Set(), resources: new Set() });
+export const emptyStale = (): Stale => ({
+  rules: new Set(),
+  members: new Set(),
+  resources: new Set(),
+  firewalls: new Set(),
+});
 
 export function mergeStale(into: Stale, from: Stale): void {
   for (const id of from.rules) into.rules.add(id);
   for (const id of from.members) into.members.add(id);
   for (const id of from.resources) into.resources.add(id);
+  for (const id of from.firewalls) into.firewalls.add(id);
 }
 
 /** The parts of a snapshot the agent keeps (DescribeFeedSnapshot's reply, or the agent's own saved state). */
@@ -30,6 +40,9 @@ export interface WorldRows {
   readonly Resources: readonly ResourceState[];
   readonly Rules: readonly RuleState[];
   readonly Bindings: readonly BindingState[];
+  /** Absent in a state file saved before the agent enforced firewalls (then taken as none). */
+  readonly Firewalls?: readonly FirewallState[];
+  readonly FirewallGrants?: readonly FirewallGrantState[];
 }
 
 export class World {
@@ -39,12 +52,17 @@ export class World {
   readonly #bindings = new Map<string, Map<string, number>>();
   readonly #membersOfGroup = new Map<string, Set<string>>();
   readonly #resources = new Map<string, ResourceState>();
+  readonly #firewalls = new Map<string, FirewallState>();
+  /** ResourceId → the FWId granted to it. */
+  readonly #grants = new Map<string, string>();
 
   static from(rows: WorldRows): World {
     const world = new World();
     for (const resource of rows.Resources) world.#resources.set(resource.ResourceId, resource);
     for (const rule of rows.Rules) world.#putRule(rule);
     for (const binding of rows.Bindings) world.#putBinding(binding);
+    for (const firewall of rows.Firewalls ?? []) world.#firewalls.set(firewall.FWId, firewall);
+    for (const grant of rows.FirewallGrants ?? []) world.#grants.set(grant.ResourceId, grant.FWId);
     return world;
   }
 
@@ -56,6 +74,8 @@ export class World {
       Bindings: [...this.#bindings].flatMap(([ResourceId, groups]) =>
         [...groups].map(([SecGroupId, Priority]) => ({ ResourceId, SecGroupId, Priority })),
       ),
+      Firewalls: [...this.#firewalls.values()],
+      FirewallGrants: [...this.#grants].map(([ResourceId, FWId]) => ({ ResourceId, FWId })),
     };
   }
 
@@ -70,6 +90,19 @@ export class World {
     return [...groups]
       .map(([SecGroupId, Priority]) => ({ SecGroupId, Priority }))
       .sort((a, b) => a.Priority - b.Priority);
+  }
+
+  /** The firewall granted to the resource, if any. */
+  firewallOf(resourceId: string): string | undefined {
+    return this.#grants.get(resourceId);
+  }
+
+  /**
+   * A firewall and its rules; undefined when the agent has not seen it (a default firewall nobody wrote yet: granting
+   * one stores it first, so a granted firewall is always seen).
+   */
+  firewall(fwId: string): FirewallState | undefined {
+    return this.#firewalls.get(fwId);
   }
 
   rulesOf(secGroupId: string): readonly RuleState[] {
@@ -113,6 +146,21 @@ export class World {
         else this.#resources.set(resource.ResourceId, resource);
         stale.resources.add(resource.ResourceId);
         for (const { SecGroupId } of this.bindingsOf(resource.ResourceId)) stale.members.add(SecGroupId);
+        break;
+      }
+      case "Firewall": {
+        const firewall = event.State as FirewallState;
+        if (deleted) this.#firewalls.delete(firewall.FWId);
+        else this.#firewalls.set(firewall.FWId, firewall);
+        stale.firewalls.add(firewall.FWId);
+        break;
+      }
+      case "FirewallGrant": {
+        const grant = event.State as FirewallGrantState;
+        // A grant that replaces another is one Updated event with the new FWId: the state is the whole answer.
+        if (deleted) this.#grants.delete(grant.ResourceId);
+        else this.#grants.set(grant.ResourceId, grant.FWId);
+        stale.resources.add(grant.ResourceId);
         break;
       }
       case "SecGroup": {

@@ -1,6 +1,8 @@
 // The differential test (enforcement.md §4): random groups, rules, bindings and packets; the verdict the real kernel
 // gives a packet through the agent's ruleset (fullScript loaded into a lab host) must be the verdict the server's
-// evaluator (compileDecisionLists + evaluatePacket) gives it, for every probe. Each world costs a ruleset load and a
+// evaluator (compileDecisionLists + evaluatePacket) gives it, for every probe. In about one world in three the
+// resource is in Firewall mode instead, with a random firewall granted (or none), and the evaluator is
+// compileFirewall + evaluateFirewallPacket. Each world costs a ruleset load and a
 // drop window, so there is no shrinking: a failure reports the whole world, the packet, the deciding rule and the
 // script instead, and PROPERTY_SEED replays the run.
 import assert from "node:assert/strict";
@@ -8,10 +10,14 @@ import { after, before, describe, it } from "node:test";
 import type { feedModels } from "@sgplane/catalogue";
 import {
   blockContains,
+  type CompiledFirewallRule,
   type CompiledRule,
   compileDecisionLists,
+  compileFirewall,
   type Decision,
+  evaluateFirewallPacket,
   evaluatePacket,
+  type FirewallDecision,
   membersResolver,
   type Packet,
 } from "@sgplane/policy";
@@ -19,7 +25,7 @@ import fc from "fast-check";
 import { fullScript } from "../src/nft-script.ts";
 import { RulesetBuilder } from "../src/ruleset.ts";
 import { World, type WorldRows } from "../src/world.ts";
-import { binding, resource, rule } from "./fixtures.ts";
+import { binding, firewall, grant, resource, rule } from "./fixtures.ts";
 import { run } from "./lab/exec.ts";
 import { createLab, type Lab, labSkipReason, type Probe, type ProbeOutcome } from "./lab/index.ts";
 
@@ -114,6 +120,26 @@ interface Case {
   readonly probes: readonly Probe[];
 }
 
+const FW = "firewall-diff";
+
+// Firewall rules (IPv4 only): each field in the spellings the API accepts, ports that select subsets of PORTS.
+const firewallRule = fc
+  .record({
+    protocol: fc.constantFrom("TCP", "UDP", "ICMP", "tcp", "udp"),
+    port: fc.constantFrom("22", "80", "443", "8080", "80-443", "22-80", "1-79", "81-8080", "1-65535", "444-65535"),
+    cidr: fc.constantFrom(...V4_ITEMS),
+    // ACCEPT more often than DROP: inside a priority DROP is matched first, so drops would shadow most accepts.
+    // Sampled over 300 seeds of 50 worlds: at least 8 firewall worlds and 6 firewall-rule accepts in each.
+    action: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom("ACCEPT", "accept") },
+      { weight: 1, arbitrary: fc.constantFrom("DROP", "drop") },
+    ),
+    priority: fc.constantFrom("HIGH", "MEDIUM", "LOW", "low"),
+  })
+  .map(({ protocol, port, cidr, action, priority }) =>
+    [protocol, protocol === "ICMP" ? "" : port, cidr, action, priority, "remark"].join("|"),
+  );
+
 const ruleDraft = fc.constantFrom("IPv4", "IPv6").chain((IPVersion) => {
   const own = IPVersion === "IPv4" ? V4_ITEMS : V6_ITEMS;
   const other = IPVersion === "IPv4" ? V6_ITEMS : V4_ITEMS;
@@ -179,11 +205,15 @@ const caseArb: fc.Arbitrary<Case> = fc
       maxLength: PROBES_PER_WORLD,
       selector: probeKey,
     }),
+    firewallMode: fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    firewallRules: fc.array(firewallRule, { maxLength: 16 }),
+    granted: fc.oneof({ weight: 9, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   })
-  .map(({ tGroups, tPriorities, drafts, separator, memberOf, spelling, probes }): Case => {
+  .map(({ tGroups, tPriorities, drafts, separator, memberOf, spelling, probes, ...fw }): Case => {
     const others = [...PEERS, GHOST];
     const Resources: feedModels.ResourceState[] = [
-      resource(T.resourceId, T.ipv4, { EIP: [T.ipv6] }),
+      // In Firewall mode t keeps its bindings: the groups must not matter then.
+      resource(T.resourceId, T.ipv4, { EIP: [T.ipv6], SecurityMode: fw.firewallMode ? "Firewall" : "SecGroup" }),
       ...others.map((r, i) => resource(r.resourceId, r.ipv4, { EIP: [spellings(r.ipv6)[spelling[i] ?? 0] ?? r.ipv6] })),
     ];
     const Rules = drafts.flatMap((group, g) => {
@@ -199,7 +229,10 @@ const caseArb: fc.Arbitrary<Case> = fc
       ...tGroups.map((id, i) => binding(T.resourceId, id, tPriorities[i] ?? 0)),
       ...others.flatMap((r, i) => (memberOf[i] ?? []).map((id, p) => binding(r.resourceId, id, p + 1))),
     ];
-    return { rows: { Resources, Rules, Bindings }, probes };
+    const firewalls = fw.firewallMode
+      ? { Firewalls: [firewall(FW, fw.firewallRules)], FirewallGrants: fw.granted ? [grant(T.resourceId, FW)] : [] }
+      : {};
+    return { rows: { Resources, Rules, Bindings, ...firewalls }, probes };
   });
 
 /** The packet as the evaluator is asked about it, seen from t. */
@@ -215,13 +248,13 @@ function packetOf(probe: Probe): Packet {
 }
 
 /** A rule decided through its remote group only (no address block of it holds the peer). */
-const byRemoteGroup = (rule: CompiledRule, peer: string) =>
+const byRemoteGroup = (rule: CompiledRule | CompiledFirewallRule, peer: string) =>
   rule.remoteGroups.length > 0 && !rule.cidrs.some((cidr) => blockContains(cidr, peer));
 
 interface Mismatch {
   readonly probe: Probe;
   readonly packet: Packet;
-  readonly decision: Decision;
+  readonly decision: Decision | FirewallDecision;
   readonly outcome: ProbeOutcome;
 }
 
@@ -242,6 +275,8 @@ function report(index: number, c: Case, mismatches: readonly Mismatch[], script:
     "world (feed states):",
     `Resources: ${JSON.stringify(c.rows.Resources.map((r) => ({ id: r.ResourceId, ip: r.PrivateIp, eip: r.EIP })))}`,
     `Bindings: ${JSON.stringify(c.rows.Bindings)}`,
+    `Firewall mode: ${c.rows.Resources[0]?.SecurityMode === "Firewall"}, grants ${JSON.stringify(c.rows.FirewallGrants ?? [])}`,
+    ...(c.rows.Firewalls ?? []).map((f) => `Firewall ${f.FWId}: ${JSON.stringify(f.Rules)}`),
     "Rules:",
     ...c.rows.Rules.map((r) => `  ${JSON.stringify(r)}`),
     "script:",
@@ -305,6 +340,9 @@ describe("differential: kernel verdict through the agent's ruleset = evaluator v
       "ipv6 probes": 0,
       pings: 0,
       rechecked: 0,
+      "firewall worlds": 0,
+      "firewall rule accept": 0,
+      "firewall rule drop": 0,
     };
     const started = performance.now();
     const cases = fc.sample(caseArb, { seed: SEED, numRuns: RUNS });
@@ -327,6 +365,13 @@ describe("differential: kernel verdict through the agent's ruleset = evaluator v
         rulesOf: (id) => world.rulesOf(id),
       });
       const membersOf = membersResolver(world);
+      const firewallMode = world.resource(T.resourceId)?.SecurityMode === "Firewall";
+      const granted = world.firewallOf(T.resourceId);
+      const stored = granted === undefined ? undefined : world.firewall(granted);
+      const firewallList = compileFirewall(
+        stored === undefined ? undefined : { FWId: stored.FWId, Rules: stored.Rules },
+      );
+      if (firewallMode) counts["firewall worlds"]++;
       const outcomes = await lab.probeManyDetailed(c.probes);
       assert.equal(outcomes.length, c.probes.length);
       const mismatches: Mismatch[] = [];
@@ -334,9 +379,10 @@ describe("differential: kernel verdict through the agent's ruleset = evaluator v
         const { probe } = outcome;
         const packet = packetOf(probe);
         const ingress = packet.direction === "Ingress";
-        const decision = evaluatePacket(ingress ? lists.ingress : lists.egress, packet, membersOf, {
-          serviceNetworks: SERVICE_NETWORKS,
-        });
+        const options = { serviceNetworks: SERVICE_NETWORKS };
+        const decision = firewallMode
+          ? evaluateFirewallPacket(firewallList, packet, options)
+          : evaluatePacket(ingress ? lists.ingress : lists.egress, packet, membersOf, options);
         // A Drop is silence: a refusal or an ICMP error would mean something else answered.
         const kernel = outcome.pass ? "Accept" : outcome.reason === "timeout" ? "Drop" : "other";
         if (kernel !== decision.verdict) mismatches.push({ probe, packet, decision, outcome });
@@ -347,6 +393,7 @@ describe("differential: kernel verdict through the agent's ruleset = evaluator v
         counts[decision.reason]++;
         if (decision.rule !== undefined) {
           counts[`rule ${verdict}`]++;
+          if (firewallMode) counts[`firewall rule ${verdict}`]++;
           if (byRemoteGroup(decision.rule, packet.peer)) counts["remote group"]++;
         }
         if (probe.family === 6) counts["ipv6 probes"]++;
@@ -381,6 +428,14 @@ describe("differential: kernel verdict through the agent's ruleset = evaluator v
         assert.ok(counts[key] >= RUNS, `only ${counts[key]} probes counted as "${key}" in ${RUNS} worlds`);
       }
       assert.ok(counts["remote group"] >= RUNS / 2, `only ${counts["remote group"]} decided by a remote group`);
+      // Firewall worlds and decisions by a firewall rule, not each verdict apart: a run's firewall DROPs vary too much
+      // (0 in some of 300 seeds sampled) for a floor; firewall.test.ts and firewall.e2e.test.ts pin both verdicts.
+      const firewallRules = counts["firewall rule accept"] + counts["firewall rule drop"];
+      assert.ok(counts["firewall worlds"] >= RUNS / 10, `only ${counts["firewall worlds"]} firewall worlds in ${RUNS}`);
+      assert.ok(
+        firewallRules >= RUNS / 10,
+        `only ${firewallRules} probes decided by a firewall rule in ${RUNS} worlds`,
+      );
     }
   });
 });

@@ -50,9 +50,26 @@ export const binding = (ResourceId: string, SecGroupId: string, Priority: number
   Priority,
 });
 
+export function firewall(FWId: string, Rules: string[]): feedModels.FirewallState {
+  return {
+    FWId,
+    Name: FWId,
+    Tag: "Default",
+    Remark: "",
+    Type: "user defined",
+    CreateTime: 0,
+    Rules,
+    CompanyId: 1,
+    ProjectId: "org-t",
+    Region: "cn-bj2",
+  };
+}
+
+export const grant = (ResourceId: string, FWId: string): feedModels.FirewallGrantState => ({ ResourceId, FWId });
+
 let position = 0;
 export function event(
-  Kind: "Rule" | "Binding" | "Resource" | "SecGroup",
+  Kind: "Rule" | "Binding" | "Resource" | "SecGroup" | "Firewall" | "FirewallGrant",
   Change: "Created" | "Updated" | "Deleted",
   State: object,
 ): FeedEvent {

@@ -51,8 +51,8 @@ export const Limit = Type.Integer({ description: "Page size (default 20; 0 means
 
 export const DIRECTIONS = ["Ingress", "Egress"] as const;
 export const PROTOCOLS = ["TCP", "UDP", "ICMP", "ICMPv6", "ALL"] as const;
-/** What one packet can be (the evaluator's ProtocolType): a rule's protocols without ALL. */
-export const PACKET_PROTOCOLS = ["TCP", "UDP", "ICMP", "ICMPv6"] as const;
+/** What one packet can be (the evaluator's ProtocolType): a rule's protocols without ALL, and GRE (firewall rules). */
+export const PACKET_PROTOCOLS = ["TCP", "UDP", "ICMP", "ICMPv6", "GRE"] as const;
 export const RULE_ACTIONS = ["Accept", "Drop"] as const;
 export const IP_VERSIONS = ["IPv4", "IPv6"] as const;
 export const SECURITY_MODES = ["SecGroup", "Firewall"] as const;

@@ -34,11 +34,16 @@ const REASON_LABELS: Readonly<Record<CheckReply["Reason"], string>> = {
   Rule: "rule",
   Default: "default",
   ServiceNetwork: "service network",
-  NotFiltered: "not filtered",
 };
 
-/** `Drop  (rule 5 of secgroup-x, group priority 1): TCP 22 from 0.0.0.0/0`; `Drop  (default): no rule matched: …`. */
+/**
+ * `Drop  (rule 5 of secgroup-x, group priority 1): TCP 22 from 0.0.0.0/0`; in Firewall mode
+ * `Accept  (rule 0 of firewall-x: TCP|22|0.0.0.0/0|ACCEPT|HIGH|ssh): TCP 22 from 0.0.0.0/0`; `Drop  (default): …`.
+ */
 export function checkLine(reply: CheckReply): string {
+  if (reply.Reason === "Rule" && reply.RuleSummary !== undefined && reply.FirewallRule !== undefined) {
+    return `${reply.Verdict}  (rule ${reply.RuleIndex} of ${reply.FWId}: ${reply.FirewallRule}): ${reply.RuleSummary}`;
+  }
   if (reply.Reason === "Rule" && reply.RuleSummary !== undefined) {
     return `${reply.Verdict}  (rule ${reply.RulePriority} of ${reply.SecGroupId}, group priority ${reply.GroupPriority}): ${reply.RuleSummary}`;
   }

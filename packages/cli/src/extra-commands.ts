@@ -117,8 +117,8 @@ export const CHECK_COMMAND: ExtraCommand = {
   name: "check",
   action: "CheckSecGroupPacket",
   summary:
-    "Say whether a resource's security groups accept or drop one packet, and which rule decides, in one line " +
-    "(sgplane's evaluator).",
+    "Say whether a resource's security groups (or firewall) accept or drop one packet, and which rule decides, " +
+    "in one line (sgplane's evaluator).",
   flags: [
     { name: "resource-id", type: "string", metavar: "ID", required: true, help: "The resource." },
     {
@@ -139,7 +139,7 @@ export const CHECK_COMMAND: ExtraCommand = {
       name: "port",
       type: "string",
       metavar: "N",
-      help: "Destination port: required for TCP and UDP, ignored for ICMP and ICMPv6.",
+      help: "Destination port: required for TCP and UDP, ignored for ICMP, ICMPv6 and GRE.",
     },
     {
       name: "peer",

@@ -70,7 +70,12 @@ describe("sgplane check", () => {
         "Drop  (default): no rule matched: Ingress defaults to Drop",
       ],
       ["Accept", "ServiceNetwork", "100.64.0.1 is in …", "Accept  (service network): 100.64.0.1 is in …"],
-      ["Accept", "NotFiltered", "fw is in Firewall mode: …", "Accept  (not filtered): fw is in Firewall mode: …"],
+      [
+        "Accept",
+        "Default",
+        "a firewall filters inbound packets only: Egress is accepted",
+        "Accept  (default): a firewall filters inbound packets only: Egress is accepted",
+      ],
     ] as const;
     for (const [Verdict, Reason, Explanation, line] of cases) {
       gateway.script({ retCode: 0, fields: { Verdict, Reason, Explanation } });
@@ -90,6 +95,25 @@ describe("sgplane check", () => {
       assert.equal(gateway.received[0]?.params.ProtocolType, "ICMP");
       assert.equal("Port" in (gateway.received[0]?.params ?? {}), false);
     }
+  });
+
+  it("Firewall mode: prints the firewall, the rule's place and the rule as stored", async () => {
+    gateway.script({
+      retCode: 0,
+      fields: {
+        Verdict: "Accept",
+        Reason: "Rule",
+        SecurityMode: "Firewall",
+        FWId: "firewall-x",
+        RuleIndex: 2,
+        FirewallRule: "TCP|22|0.0.0.0/0|ACCEPT|HIGH|ssh",
+        RuleSummary: "TCP 22 from 0.0.0.0/0",
+        Explanation: "Accept by rule 2 (HIGH) of firewall firewall-x: TCP 22 from 0.0.0.0/0",
+      },
+    });
+    const r = await run([...ARGS, "--peer", "203.0.113.9"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "Accept  (rule 2 of firewall-x: TCP|22|0.0.0.0/0|ACCEPT|HIGH|ssh): TCP 22 from 0.0.0.0/0\n");
   });
 
   it("--json prints the reply's fields as they came", async () => {
@@ -144,13 +168,16 @@ describe("sgplane check", () => {
       assert.equal(r.code, 0);
       assert.match(
         r.stdout,
-        /^Usage: sgplane check --resource-id ID --direction Ingress\|Egress --protocol TCP\|UDP\|ICMP\|ICMPv6\s+\[--port N\] --peer IP \[--json\]\n/,
+        /^Usage: sgplane check --resource-id ID --direction Ingress\|Egress --protocol TCP\|UDP\|ICMP\|ICMPv6\|GRE\s+\[--port N\] --peer IP \[--json\]\n/,
       );
       assert.match(r.stdout, /--peer IP {2}\(required\)/);
       assert.match(r.stdout, /Calls CheckSecGroupPacket/);
     }
     const top = await run(["help"]);
-    assert.match(top.stdout, /\n {2}check {25}Say whether a resource's security groups accept or drop one packet/);
+    assert.match(
+      top.stdout,
+      /\n {2}check {25}Say whether a resource's security groups \(or firewall\) accept or\s+drop one packet/,
+    );
     // Listed with the security-group commands (company key), before the feed section.
     assert.ok(top.stdout.indexOf("  check ") < top.stdout.indexOf("Change feed and audit trail"));
   });

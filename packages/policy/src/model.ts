@@ -38,21 +38,29 @@ export interface PortRange {
   readonly to: number;
 }
 
-/** One rule of a decision list, ready to match: only what can match packets of its own family is left. */
-export interface CompiledRule {
-  readonly secGroupId: string;
-  readonly ruleId: string;
-  readonly groupPriority: number;
-  readonly rulePriority: number;
+/** What a compiled rule matches and what it does, whether a group's rule or a firewall's. */
+export interface Match {
   readonly family: Family;
-  readonly protocol: MatchProtocol;
+  /** gre only in a firewall rule (security-group rules have no GRE protocol; their ALL matches it). */
+  readonly protocol: MatchProtocol | "gre";
   /** TCP/UDP: the destination ports, sorted and merged; undefined: every port (or a protocol without ports). */
   readonly ports?: readonly PortRange[];
   /** Address blocks of the rule's family, as network/prefix, none inside another (nftables refuses overlaps). */
   readonly cidrs: readonly string[];
-  /** Groups whose members' current addresses the rule also matches (the API allows only the rule's own group). */
+  /** Groups whose members' current addresses the rule also matches (none for a firewall rule). */
   readonly remoteGroups: readonly string[];
   readonly verdict: Verdict;
+}
+
+/** One rule of a decision list, ready to match: only what can match packets of its own family is left. */
+export interface CompiledRule extends Match {
+  readonly secGroupId: string;
+  readonly ruleId: string;
+  readonly groupPriority: number;
+  readonly rulePriority: number;
+  readonly protocol: MatchProtocol;
+  /** Groups whose members' current addresses the rule also matches (the API allows only the rule's own group). */
+  readonly remoteGroups: readonly string[];
 }
 
 /** One direction of one resource: the first rule that matches decides, else the default. */
@@ -73,8 +81,8 @@ export const SERVICE_NETWORK = "100.64.0.0/10";
 /** A packet as the evaluator is asked about it, seen from the resource. */
 export interface Packet {
   readonly direction: Direction;
-  /** TCP, UDP, ICMP (v4) or ICMPv6. */
-  readonly protocol: "TCP" | "UDP" | "ICMP" | "ICMPv6";
+  /** TCP, UDP, ICMP (v4), ICMPv6 or GRE. */
+  readonly protocol: "TCP" | "UDP" | "ICMP" | "ICMPv6" | "GRE";
   /** TCP/UDP destination port (in the packet's direction); ignored for ICMP. */
   readonly port?: number;
   /** The other end: the source of an ingress packet, the destination of an egress one. */

@@ -64,6 +64,7 @@ describe("the evaluator over HTTP", () => {
       {
         Verdict: "Drop",
         Reason: "Default",
+        SecurityMode: "SecGroup",
         Explanation: "no rule matched: Ingress defaults to Drop",
       },
     );
@@ -73,7 +74,25 @@ describe("the evaluator over HTTP", () => {
       ProtocolType: "ICMP",
       PeerIp: "8.8.8.8",
     });
-    assert.equal(legacy.Reason, "NotFiltered");
+    // Firewall mode: outbound is never filtered by a firewall.
+    assert.deepEqual([legacy.Verdict, legacy.Reason, legacy.SecurityMode], ["Accept", "Default", "Firewall"]);
+    // Granted a firewall, its rules decide inbound.
+    const { FWId } = await demo.createFirewall({ Name: "evaluator", Rule: ["TCP|22|203.0.113.0/24|ACCEPT|HIGH|ssh"] });
+    await demo.grantFirewall({ FWId, ResourceType: "uhost", ResourceId: "uhost-demo03" });
+    const inbound = (PeerIp: string) =>
+      demo.checkSecGroupPacket({
+        ResourceId: "uhost-demo03",
+        Direction: "Ingress",
+        ProtocolType: "TCP",
+        Port: 22,
+        PeerIp,
+      });
+    const granted = await inbound("203.0.113.9");
+    assert.deepEqual(
+      [granted.Verdict, granted.Reason, granted.FWId, granted.RuleIndex, granted.FirewallRule],
+      ["Accept", "Rule", FWId, 0, "TCP|22|203.0.113.0/24|ACCEPT|HIGH|ssh"],
+    );
+    assert.deepEqual([(await inbound("198.51.100.1")).Verdict], ["Drop"]);
 
     const policy = await demo.describeResourcePolicy({ ResourceId: "uhost-demo01" });
     assert.equal(policy.Filtered, true);
@@ -141,5 +160,18 @@ describe("the evaluator over HTTP", () => {
     const r = await runToExit(["check", ...packet, "--peer", "203.0.113.9"], env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "Drop  (rule 3 of secgroup-demo01, group priority 1): TCP 3306 from 0.0.0.0/0\n");
+
+    // Firewall mode: the firewall's rule, by its place in the list and as stored.
+    const { FWId } = await demo.createFirewall({
+      Name: "cli-check",
+      Rule: ["TCP|3306|0.0.0.0/0|ACCEPT|LOW|db", "TCP|3306|203.0.113.0/24|DROP|LOW|"],
+    });
+    await demo.grantFirewall({ FWId, ResourceType: "uhost", ResourceId: "uhost-demo03" });
+    const fw = await runToExit(["check", ...packet.with(1, "uhost-demo03"), "--peer", "203.0.113.9"], env);
+    assert.equal(fw.code, 0, fw.stderr);
+    assert.equal(
+      fw.stdout,
+      `Drop  (rule 1 of ${FWId}: TCP|3306|203.0.113.0/24|DROP|LOW): TCP 3306 from 203.0.113.0/24\n`,
+    );
   });
 });

@@ -25,6 +25,7 @@ const ruleNotes = [
   "Decision: CIDR is an IPv4 address or CIDR block (host bits may be set, as in UCloud's example 192.168.1.1/22); IPv6 is refused (the provider validates IPv4 only).",
   "Decision: the remark is optional (the provider sends five fields); everything after the fifth '|' is the remark, '|' included, at most 64 characters.",
   "Decision: 1 to 100 rules, kept in the order sent; repeated rules are kept. A bad rule answers 230 naming Rule.N (its position) and what is wrong; no rule is stored.",
+  "Decision: what the rules do (docs/enforcement.md, Firewall mode; enforced by sgplane agent, explained by CheckSecGroupPacket): they filter inbound packets of the Firewall-mode resources the firewall is granted to, by source; HIGH before MEDIUM before LOW, and inside one priority DROP before ACCEPT (UCloud gives no order there, so the verdict does not depend on the order of Rule.N), then Rule.N order; the first rule that matches decides, and a packet no rule matches is dropped (UCloud: everything not listed is refused). Outbound is never filtered. UCloud filters Internet traffic to EIPs only; sgplane filters every new inbound connection, private peers included, and IPv6 inbound meets no rule (rules are IPv4), so it is dropped. Established connections survive a change.",
 ];
 
 const firewallNotes = [
@@ -118,6 +119,7 @@ export const GrantFirewall = defineAction({
   notes: [
     "Decision: one resource, one mode. A Firewall-mode resource has at most one firewall, and granting another replaces it; a SecGroup-mode resource takes none (58213; SwitchToSecGroup moves a resource the other way, and AssociateSecGroup on a Firewall-mode resource is 58210). The database holds the rule: a grant's key includes the resource's mode.",
     "Decision: ResourceType must be the resource's own type, compared case-insensitively (230 otherwise); an unknown resource is 8039, an unknown firewall 54002 (checked first).",
+    "Decision: the grant takes effect on the host at once (sgplane agent re-renders that resource only); a Firewall-mode resource with no firewall granted is closed to new inbound connections and open outbound (docs/enforcement.md, Firewall mode).",
   ],
 });
 

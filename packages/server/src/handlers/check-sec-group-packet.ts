@@ -1,25 +1,32 @@
-// CheckSecGroupPacket (sgplane extension): the verdict a resource's groups give one packet, and the rule behind it.
+// CheckSecGroupPacket (sgplane extension): the verdict a resource's groups (or, in Firewall mode, its firewall) give
+// one packet, and the rule behind it.
 import { type ActionInput, ApiError } from "@sgplane/catalogue";
 import {
   canonicalAddress,
   type Decision,
   type DecisionList,
+  evaluateFirewallPacket,
   evaluatePacket,
   type Packet,
   SERVICE_NETWORK,
 } from "@sgplane/policy";
 import type { ReadTx, Scope } from "../store/port.ts";
 import type { Handler } from "./context.ts";
-import { checkReply, notFilteredReply } from "./policy-wire.ts";
+import { checkReply, firewallCheckReply } from "./policy-wire.ts";
 import { loadMembers, loadResourcePolicy } from "./resource-policy.ts";
 
 export const checkSecGroupPacket: Handler<"CheckSecGroupPacket"> = async (input, ctx) => {
   const packet = packetOf(input);
   return ctx.store.read(async (tx) => {
     const policy = await loadResourcePolicy(tx, ctx.scope, input.ResourceId, [packet.direction]);
-    const list = policy.lists.get(packet.direction);
-    if (!policy.filtered || list === undefined) return notFilteredReply(policy.resource.resourceId);
     const networks = ctx.serviceNetworks ?? [SERVICE_NETWORK];
+    if (policy.firewall !== undefined) {
+      const decision = evaluateFirewallPacket(policy.firewall, packet, { serviceNetworks: networks });
+      return firewallCheckReply(decision, policy.firewall, packet, networks);
+    }
+    const list = policy.lists.get(packet.direction);
+    // loadResourcePolicy compiles every direction asked for in SecGroup mode.
+    if (list === undefined) throw new Error(`no ${packet.direction} list for ${policy.resource.resourceId}`);
     return checkReply(await decide(tx, ctx.scope, list, packet, networks), packet.direction, packet.peer, networks);
   });
 };

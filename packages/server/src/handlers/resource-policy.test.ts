@@ -7,6 +7,7 @@ import { type ActionInput, type ActionOutput, catalogue } from "@sgplane/catalog
 import { compileDirection } from "@sgplane/policy";
 import fc from "fast-check";
 import { assertApiError, rejectsApiError } from "../domain/assert-api-error.ts";
+import { defaultFirewallId } from "../domain/default-firewalls.ts";
 import { decodeInput } from "../protocol/decode-input.ts";
 import type { ParamBag } from "../protocol/parse-request.ts";
 import { adminUpdateResource } from "./admin/inventory.ts";
@@ -14,6 +15,9 @@ import { associateSecGroup } from "./associate-sec-group.ts";
 import { checkSecGroupPacket } from "./check-sec-group-packet.ts";
 import { describeResourcePolicy } from "./describe-resource-policy.ts";
 import { disassociateSecGroup } from "./disassociate-sec-group.ts";
+import { createFirewall } from "./firewall/create-firewall.ts";
+import { grantFirewall } from "./firewall/grant-firewall.ts";
+import { updateFirewall } from "./firewall/update-firewall.ts";
 import { resourceList, ruleInput } from "./resource-policy.ts";
 import { groupRow, resourceRow, ruleRow, SIDE, type TestEnv, testEnv } from "./test-env.ts";
 
@@ -29,6 +33,7 @@ beforeEach(async () => {
     resourceRow("cache", { privateIp: "", eip: ["198.51.100.7", "2001:db8:cafe::7"] }),
     resourceRow("bare", { privateIp: "10.0.0.9" }),
     resourceRow("fw", { securityMode: "Firewall", privateIp: "10.0.0.10" }),
+    resourceRow("fw2", { securityMode: "Firewall", privateIp: "10.0.0.11" }),
     resourceRow("side-host", { vpcId: "uvnet-side" }, SIDE),
   );
   await env.addGroups(groupRow("g1"), groupRow("g2"), groupRow("peers"));
@@ -84,6 +89,7 @@ describe("CheckSecGroupPacket: matching order", () => {
     assert.deepEqual(out, {
       Verdict: "Drop",
       Reason: "Rule",
+      SecurityMode: "SecGroup",
       SecGroupId: "g1",
       RuleId: "g1-ssh",
       GroupPriority: 1,
@@ -135,12 +141,14 @@ describe("CheckSecGroupPacket: matching order", () => {
     assert.deepEqual(ingress, {
       Verdict: "Drop",
       Reason: "Default",
+      SecurityMode: "SecGroup",
       Explanation: "no rule matched: Ingress defaults to Drop",
     });
     const egress = await check("web", "Egress", "TCP", "192.0.2.1", 9999);
     assert.deepEqual(egress, {
       Verdict: "Accept",
       Reason: "Default",
+      SecurityMode: "SecGroup",
       Explanation: "no rule matched: Egress defaults to Accept",
     });
     // Egress rules are matched against the destination.
@@ -190,6 +198,7 @@ describe("CheckSecGroupPacket: addresses", () => {
     assert.deepEqual(service, {
       Verdict: "Accept",
       Reason: "ServiceNetwork",
+      SecurityMode: "SecGroup",
       Explanation: "100.64.0.1 is in the service network 100.64.0.0/10, which is never filtered",
     });
     assert.deepEqual(
@@ -237,15 +246,161 @@ describe("CheckSecGroupPacket: remote groups", () => {
   });
 });
 
-describe("CheckSecGroupPacket: what is not filtered, what is not found", () => {
-  it("a Firewall-mode resource is not filtered: Accept, Reason NotFiltered", async () => {
+describe("CheckSecGroupPacket: Firewall mode", () => {
+  const grant = async (ResourceId: string, FWId: string) =>
+    grantFirewall({ FWId, ResourceType: "uhost", ResourceId }, env.ctx);
+  const create = async (...Rule: string[]) => (await createFirewall({ Name: `fw-${Rule.length}`, Rule }, env.ctx)).FWId;
+  const firewallShort = (out: CheckOutput) =>
+    out.Reason === "Rule" ? `${out.Verdict} #${out.RuleIndex}` : `${out.Verdict} ${out.Reason}`;
+  const fwVerdicts = async (...packets: Parameters<typeof packet>[]) =>
+    Promise.all(packets.map(async (p) => firewallShort(await check(...p))));
+
+  it("no firewall granted: inbound dropped, outbound accepted, the service network accepted", async () => {
     assert.deepEqual(await check("fw", "Ingress", "TCP", "192.0.2.1", 22), {
-      Verdict: "Accept",
-      Reason: "NotFiltered",
-      Explanation: "fw is in Firewall mode: security groups do not filter it",
+      Verdict: "Drop",
+      Reason: "Default",
+      SecurityMode: "Firewall",
+      Explanation: "no firewall is granted: Ingress defaults to Drop",
     });
+    assert.deepEqual(await check("fw", "Egress", "UDP", "192.0.2.1", 53), {
+      Verdict: "Accept",
+      Reason: "Default",
+      SecurityMode: "Firewall",
+      Explanation: "a firewall filters inbound packets only: Egress is accepted",
+    });
+    assert.equal(short(await check("fw", "Ingress", "TCP", "100.64.1.1", 22)), "Accept ServiceNetwork");
   });
 
+  it("the granted firewall decides: HIGH, MEDIUM, LOW; DROP before ACCEPT inside one priority; the rule reported", async () => {
+    const fwId = await create(
+      "TCP|22|0.0.0.0/0|ACCEPT|LOW|ssh",
+      "TCP|22|192.0.2.0/24|DROP|MEDIUM|",
+      "TCP|80-90|0.0.0.0/0|ACCEPT|HIGH|",
+      "TCP|80|192.0.2.7|DROP|HIGH|",
+      "ICMP||0.0.0.0/0|ACCEPT|HIGH|",
+      "GRE||198.51.100.1|ACCEPT|HIGH|",
+    );
+    await grant("fw", fwId);
+    assert.deepEqual(await check("fw", "Ingress", "TCP", "203.0.113.9", 22), {
+      Verdict: "Accept",
+      Reason: "Rule",
+      SecurityMode: "Firewall",
+      FWId: fwId,
+      RuleIndex: 0,
+      FirewallRule: "TCP|22|0.0.0.0/0|ACCEPT|LOW|ssh",
+      RuleSummary: "TCP 22 from 0.0.0.0/0",
+      Explanation: `Accept by rule 0 (LOW) of firewall ${fwId}: TCP 22 from 0.0.0.0/0`,
+    });
+    assert.deepEqual(
+      await fwVerdicts(
+        ["fw", "Ingress", "TCP", "192.0.2.1", 22],
+        ["fw", "Ingress", "TCP", "192.0.2.7", 80],
+        ["fw", "Ingress", "TCP", "192.0.2.8", 80],
+        ["fw", "Ingress", "TCP", "192.0.2.7", 81],
+        ["fw", "Ingress", "UDP", "192.0.2.7", 80],
+        ["fw", "Ingress", "ICMP", "192.0.2.7"],
+        ["fw", "Ingress", "ICMPv6", "2001:db8::1"],
+        ["fw", "Ingress", "TCP", "2001:db8::1", 22],
+        ["fw", "Ingress", "GRE", "198.51.100.1"],
+        ["fw", "Ingress", "GRE", "198.51.100.2"],
+        ["fw", "Egress", "TCP", "192.0.2.7", 80],
+      ),
+      [
+        "Drop #1",
+        "Drop #3",
+        "Accept #2",
+        "Accept #2",
+        "Drop Default",
+        "Accept #4",
+        "Drop Default",
+        "Drop Default",
+        "Accept #5",
+        "Drop Default",
+        "Accept Default",
+      ],
+    );
+    // Another resource in Firewall mode is not touched by this grant.
+    assert.equal(firewallShort(await check("fw2", "Ingress", "TCP", "203.0.113.9", 22)), "Drop Default");
+  });
+
+  it("follows UpdateFirewall and a grant that swaps firewalls; a default firewall answers with its rules", async () => {
+    const first = await create("TCP|8080|0.0.0.0/0|ACCEPT|HIGH|");
+    await grant("fw", first);
+    assert.deepEqual(await fwVerdicts(["fw", "Ingress", "TCP", "203.0.113.9", 8080]), ["Accept #0"]);
+    await updateFirewall(
+      { FWId: first, Rule: ["TCP|8080|0.0.0.0/0|DROP|HIGH|", "TCP|22|0.0.0.0/0|ACCEPT|LOW|"] },
+      env.ctx,
+    );
+    assert.deepEqual(
+      await fwVerdicts(["fw", "Ingress", "TCP", "203.0.113.9", 8080], ["fw", "Ingress", "TCP", "203.0.113.9", 22]),
+      ["Drop #0", "Accept #1"],
+    );
+    const second = await create("TCP|9000|0.0.0.0/0|ACCEPT|MEDIUM|");
+    await grant("fw", second);
+    const swapped = await check("fw", "Ingress", "TCP", "203.0.113.9", 9000);
+    assert.deepEqual([firewallShort(swapped), swapped.FWId], ["Accept #0", second]);
+    assert.deepEqual(await fwVerdicts(["fw", "Ingress", "TCP", "203.0.113.9", 22]), ["Drop Default"]);
+    // The "recommend web" default firewall, never written before the grant: 22, 3389, 80, 443 and ICMP.
+    await grant("fw2", defaultFirewallId(env.ctx.scope, "recommend web"));
+    assert.deepEqual(
+      await fwVerdicts(
+        ["fw2", "Ingress", "TCP", "203.0.113.9", 443],
+        ["fw2", "Ingress", "ICMP", "203.0.113.9"],
+        ["fw2", "Ingress", "TCP", "203.0.113.9", 8080],
+      ),
+      ["Accept #3", "Accept #4", "Drop Default"],
+    );
+  });
+
+  it("DescribeResourcePolicy shows the firewall's inbound list in evaluation order", async () => {
+    const fwId = await create(
+      "TCP|22|0.0.0.0/0|ACCEPT|LOW|ssh",
+      "UDP|53|10.0.0.0/8|DROP|HIGH|",
+      "ICMP||0.0.0.0/0|ACCEPT|HIGH|",
+    );
+    await grant("fw", fwId);
+    const policy = await describeResourcePolicy({ ResourceId: "fw" }, env.ctx);
+    assert.equal(policy.SecurityMode, "Firewall");
+    assert.deepEqual(policy.Firewall, {
+      FWId: fwId,
+      Rules: [
+        {
+          Index: 1,
+          Rule: "UDP|53|10.0.0.0/8|DROP|HIGH",
+          Priority: "HIGH",
+          ProtocolType: "UDP",
+          Ports: "53",
+          SrcIP: "10.0.0.0/8",
+          RuleAction: "Drop",
+        },
+        {
+          Index: 2,
+          Rule: "ICMP||0.0.0.0/0|ACCEPT|HIGH",
+          Priority: "HIGH",
+          ProtocolType: "ICMP",
+          Ports: "",
+          SrcIP: "0.0.0.0/0",
+          RuleAction: "Accept",
+        },
+        {
+          Index: 0,
+          Rule: "TCP|22|0.0.0.0/0|ACCEPT|LOW|ssh",
+          Priority: "LOW",
+          ProtocolType: "TCP",
+          Ports: "22",
+          SrcIP: "0.0.0.0/0",
+          RuleAction: "Accept",
+        },
+      ],
+      Default: "Drop",
+    });
+    const none = await describeResourcePolicy({ ResourceId: "fw2" }, env.ctx);
+    assert.deepEqual(none.Firewall, { Rules: [], Default: "Drop" });
+    assert.equal((await describeResourcePolicy({ ResourceId: "web" }, env.ctx)).Firewall, undefined);
+  });
+});
+
+describe("CheckSecGroupPacket: what is not found", () => {
   it("a resource of another company, another project, or nowhere: 8039, the same answer", async () => {
     for (const id of ["uhost-other", "side-host", "ghost"]) {
       await rejectsApiError(
@@ -274,13 +429,15 @@ describe("CheckSecGroupPacket: what is not filtered, what is not found", () => {
     const decode = (o: Record<string, unknown>) => decodeInput(catalogue.CheckSecGroupPacket.input, bag(o));
     assert.deepEqual(decode(good), { ...good, Direction: "Ingress", ProtocolType: "TCP", Port: 22 });
     assert.deepEqual(decode({ ...good, ProtocolType: "icmpv6" }).ProtocolType, "ICMPv6");
+    // GRE is a packet a firewall rule (or a group's ALL rule) can match.
+    assert.deepEqual(decode({ ...good, ProtocolType: "gre" }).ProtocolType, "GRE");
     for (const [field, value] of [
       ["Port", "0"],
       ["Port", "65536"],
       ["Port", "http"],
       ["Direction", "Sideways"],
       ["ProtocolType", "ALL"],
-      ["ProtocolType", "GRE"],
+      ["ProtocolType", "SCTP"],
       ["ResourceId", "bad id!"],
     ] as const) {
       assertApiError(() => decode({ ...good, [field]: value }), "InvalidParams", `Params [${field}] not available`);
@@ -311,6 +468,7 @@ describe("DescribeResourcePolicy", () => {
     });
     assert.deepEqual(out, {
       Filtered: true,
+      SecurityMode: "SecGroup",
       ServiceNetwork: "100.64.0.0/10",
       Ingress: {
         Rules: [
@@ -334,7 +492,7 @@ describe("DescribeResourcePolicy", () => {
     });
   });
 
-  it("follows rule changes; a resource with no bindings has empty lists; Firewall mode is not filtered", async () => {
+  it("follows rule changes; a resource with no bindings has empty lists; groups do not filter Firewall mode", async () => {
     await describeResourcePolicy({ ResourceId: "web" }, env.ctx);
     await env.addRules(ruleRow("g1-new", "g1", 1, { direction: "Egress", protocolType: "UDP", dstPort: "ALL" }));
     const changed = await describeResourcePolicy({ ResourceId: "web" }, env.ctx);

@@ -1,15 +1,19 @@
 // What the evaluator reads of one resource, inside the caller's read transaction: the resource in scope (8039), its
 // bindings and their groups' rules compiled by @sgplane/policy (the agent's compiler), and the members of the groups
-// that remote-group rules name.
+// that remote-group rules name; in Firewall mode, the firewall granted to it, compiled by the same package.
 import {
   compileDirection,
+  compileFirewall,
   type DecisionList,
   type Direction,
+  type FirewallList,
+  formatFirewallRule,
   type MembersOf,
   membersResolver,
   type RuleInput,
 } from "@sgplane/policy";
 import type { BindingRow, ReadTx, ResourceRow, RuleRow, Scope, SecGroupWithRules } from "../store/port.ts";
+import { findFirewall } from "./firewall/firewall-load.ts";
 import { requireResource } from "./tenant-load.ts";
 
 export interface ResourcePolicy {
@@ -18,6 +22,8 @@ export interface ResourcePolicy {
   readonly filtered: boolean;
   /** The decision list of each direction asked for (none when not filtered). Shared: not to be mutated. */
   readonly lists: ReadonlyMap<Direction, DecisionList>;
+  /** Firewall mode: the inbound list of the firewall granted (no rule when none is). */
+  readonly firewall?: FirewallList;
 }
 
 export async function loadResourcePolicy(
@@ -27,7 +33,9 @@ export async function loadResourcePolicy(
   directions: readonly Direction[],
 ): Promise<ResourcePolicy> {
   const resource = await requireResource(tx, scope, resourceId);
-  if (resource.securityMode !== "SecGroup") return { resource, filtered: false, lists: new Map() };
+  if (resource.securityMode === "Firewall") {
+    return { resource, filtered: false, lists: new Map(), firewall: await loadFirewallList(tx, scope, resourceId) };
+  }
   const bindings = await tx.bindingsOfResources([resource.resourceId]);
   const groupIds = bindings.map((b) => b.secGroupId);
   const groups = groupIds.length > 0 ? await tx.secGroupsWithRules(scope, groupIds) : [];
@@ -37,6 +45,13 @@ export async function loadResourcePolicy(
     filtered: true,
     lists: new Map(directions.map((d) => [d, resourceList(bindings, units, d)])),
   };
+}
+
+/** The firewall granted to the resource, compiled from its rules as the feed carries them (the agent's input). */
+async function loadFirewallList(tx: ReadTx, scope: Scope, resourceId: string): Promise<FirewallList> {
+  const [grant] = await tx.firewallGrantsOfResources([resourceId]);
+  const row = grant === undefined ? undefined : await findFirewall(tx, scope, grant.fwId);
+  return compileFirewall(row === undefined ? undefined : { FWId: row.fwId, Rules: row.rules.map(formatFirewallRule) });
 }
 
 /**

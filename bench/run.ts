@@ -2,7 +2,7 @@
 // Server processes are pinned to core 0 and this load generator to core 1 (taskset), since the machine has 2 cores;
 // wrk, spawned from here, inherits core 1.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -11,6 +11,8 @@ import { parseArgs } from "node:util";
 import { sign } from "@sgplane/catalogue";
 import { rulesetFigures, rulesetSkipReason } from "./agent-ruleset.ts";
 import { type DeliveryFigures, deliveryFigures, feedHead, openFollowers, pacedWrites } from "./delivery.ts";
+import { enforceFigures, enforceSkipReason } from "./enforce.ts";
+import { fanoutFigures } from "./fanout.ts";
 import { createLoader, type Generator, onPath, type Run, type Stream } from "./load.ts";
 import {
   add,
@@ -26,7 +28,7 @@ import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } 
 
 const { values: opts } = parseArgs({
   options: {
-    scenarios: { type: "string", default: "read,check,mutate,feed,delivery,bulk,mixed,ruleset" },
+    scenarios: { type: "string", default: "read,check,mutate,feed,delivery,bulk,mixed,ruleset,enforce,fanout" },
     engines: { type: "string", default: process.env.SGPLANE_BENCH_PG ? "sqlite,postgres" : "sqlite" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
@@ -36,6 +38,11 @@ const { values: opts } = parseArgs({
     /** delivery: SSE followers, spread over the servers, and the writes per second they watch. */
     followers: { type: "string", default: "1000" },
     "delivery-rate": { type: "string", default: "100" },
+    /** enforce: flips of a binding (open, closed, …) measured, each beside a flip of the nft floor. */
+    flips: { type: "string", default: "200" },
+    /** fanout: agent processes following one server, and the rule changes measured. */
+    agents: { type: "string", default: "100" },
+    "fanout-changes": { type: "string", default: "100" },
     /** Write a V8 CPU profile of each sgplane server into this directory (node --cpu-prof). */
     profile: { type: "string" },
   },
@@ -46,6 +53,16 @@ const CONNECTIONS = Number(opts.connections);
 const SERVERS = Number(opts.servers);
 const FOLLOWERS = Number(opts.followers);
 const DELIVERY_RATE = Number(opts["delivery-rate"]);
+const FLIPS = Number(opts.flips);
+const AGENTS = Number(opts.agents);
+const FANOUT_CHANGES = Number(opts["fanout-changes"]);
+for (const [name, n] of [
+  ["--flips", FLIPS],
+  ["--agents", AGENTS],
+  ["--fanout-changes", FANOUT_CHANGES],
+] as const) {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: a whole number ≥ 1`);
+}
 if (!Number.isInteger(SERVERS) || SERVERS < 1 || SERVERS > 1000) throw new Error(`--servers ${opts.servers}: 1..1000`);
 if (opts.generator !== undefined && opts.generator !== "wrk" && opts.generator !== "autocannon") {
   throw new Error(`--generator ${opts.generator}: wrk or autocannon`);
@@ -59,7 +76,7 @@ const SAMPLE = 20;
 // The production build (npm run build), as operators run it.
 const MAIN = new URL("../packages/server/dist/bin/sgplane.mjs", import.meta.url).pathname;
 const BASELINE = new URL("./baseline-server.ts", import.meta.url).pathname;
-const pinned = (core: number, args: string[]) => ["taskset", ["-c", String(core), ...args]] as const;
+const pinned = (cores: number | string, args: string[]) => ["taskset", ["-c", String(cores), ...args]] as const;
 
 interface Proc {
   url: string;
@@ -72,23 +89,50 @@ const track = (child: ChildProcess) => {
   children.add(child);
   child.once("exit", () => children.delete(child));
 };
-// A failed scenario must not leave servers (or wrk) behind.
+// A failed scenario must not leave servers, agents (or wrk) behind; nor Ctrl-C or a kill (the lab of the enforce
+// scenario removes its namespaces on the same signals, packages/agent/test/lab/cleanup.ts).
+/** This run's temporary directory, removed at exit too (a signal skips the final `finally`). */
+let tempDir: string | undefined;
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
+  if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
 });
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    console.error(`bench: ${signal}, stopping`);
+    process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1));
+  });
+}
 
-function startProcess(args: string[], core = 0): Promise<Proc> {
+const LISTENING = /listening on (http:\/\/\S+)/;
+
+interface StartOptions {
+  /** taskset's CPU list (default core 0). */
+  readonly cores?: number | string;
+  /** The line that says it is ready; group 1 is its URL. */
+  readonly ready?: RegExp;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+function startProcess(args: string[], o: StartOptions = {}): Promise<Proc> {
   const started = performance.now();
   const tsx = args[0]?.endsWith(".ts") ? ["--import", "tsx"] : [];
-  const [cmd, argv] = pinned(core, [process.execPath, ...tsx, ...args]);
-  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  const [cmd, argv] = pinned(o.cores ?? 0, [process.execPath, ...tsx, ...args]);
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...o.env } });
   track(child);
+  const ready = o.ready ?? LISTENING;
   return new Promise((resolve, reject) => {
     let out = "";
+    let found = false;
     child.stdout?.on("data", (d: Buffer) => {
+      // Read to the end (an agent logs a line per apply), keeping only what comes before the ready line.
+      if (found) return;
       out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve({ url: m[1], child, startSeconds: (performance.now() - started) / 1000 });
+      const m = ready.exec(out);
+      if (m?.[1]) {
+        found = true;
+        resolve({ url: m[1], child, startSeconds: (performance.now() - started) / 1000 });
+      }
     });
     child.on("exit", (code) => reject(new Error(`process exited ${code}: ${out.slice(0, 500)}`)));
   });
@@ -131,6 +175,7 @@ interface DeliveryRow extends DeliveryFigures {
 const deliveryRows: DeliveryRow[] = [];
 
 const benchDir = await mkdtemp(join(tmpdir(), "sgplane-bench-"));
+tempDir = benchDir;
 const load = createLoader({ generator: GENERATOR, dir: benchDir, track });
 
 interface Row {
@@ -259,7 +304,7 @@ async function abRounds(
   const sample = await capture(first, work0);
   const repliesFile = join(benchDir, `replies-${scenarioCount++}.json`);
   await writeFile(repliesFile, JSON.stringify(sample.replies));
-  const baseline = await startProcess([BASELINE, repliesFile], 0);
+  const baseline = await startProcess([BASELINE, repliesFile]);
   const ours: Stream[] = servers.map((s, k) => ({
     url: s.url,
     bodies: workloads[k]?.bodies ?? [],
@@ -334,7 +379,7 @@ async function freshDb(engine: string, dir: string, name: string): Promise<strin
 const PROFILE = opts.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.profile}`];
 
 async function serve(db: string, extra: readonly string[] = []): Promise<Proc> {
-  return startProcess([...PROFILE, MAIN, "serve", "--port", "0", "--db", db, "--log-level", "warn", ...extra], 0);
+  return startProcess([...PROFILE, MAIN, "serve", "--port", "0", "--db", db, "--log-level", "warn", ...extra]);
 }
 
 /** Without the change feed and the audit trail: the "off" side of their A/B. */
@@ -514,7 +559,58 @@ async function addRemoteGroupRule(server: Proc): Promise<void> {
 /** The agent's tables (engine-independent: run once). */
 const agentLines: string[] = [];
 
+/**
+ * User + system CPU seconds so far of a process started here (taskset execs node: its pid is node's), of its children
+ * it has waited for (an agent's nft runs), and its RSS.
+ */
+function usage(p: { child: ChildProcess }): { cpuSeconds: number; childSeconds: number; rssMb: number } {
+  const proc = p as Proc;
+  const fields = readFileSync(`/proc/${proc.child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return {
+    cpuSeconds: cpuMicros(proc) / 1e6,
+    childSeconds: (Number(fields[13]) + Number(fields[14])) / 100,
+    rssMb: rssMb(proc),
+  };
+}
+
+const AGENT_READY = /status at (http:\/\/\S+)/;
+
 const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> = {
+  async enforce(engine, dir) {
+    const skip = await enforceSkipReason();
+    let n = 0;
+    agentLines.push(
+      ...(skip !== undefined
+        ? [`\nCommit → enforced (${engine}): skipped: ${skip}`]
+        : await enforceFigures({
+            engine,
+            dir,
+            flips: FLIPS,
+            serve: async (seedPath) => serve(await freshDb(engine, dir, `enforce${n++}`), ["--seed", seedPath]),
+            // Beside the server on core 0: core 1 is the probing's (this process and the lab's probers).
+            agent: (args) => startProcess([MAIN, "agent", ...args], { ready: AGENT_READY }),
+            stop: (p) => stop(p as Proc),
+          })),
+    );
+    console.error(`done: enforce ${engine}`);
+  },
+  async fanout(engine, dir) {
+    let n = 0;
+    agentLines.push(
+      ...(await fanoutFigures({
+        engine,
+        dir,
+        agents: AGENTS,
+        changes: FANOUT_CHANGES,
+        serve: async (seedPath) => serve(await freshDb(engine, dir, `fanout${n++}`), ["--seed", seedPath]),
+        // The agents on both cores (the machine's 2), the server on core 0 as everywhere.
+        agent: (args, env) => startProcess([MAIN, "agent", ...args], { cores: "0,1", ready: AGENT_READY, env }),
+        stop: (p) => stop(p as Proc),
+        usage,
+      })),
+    );
+    console.error(`done: fanout ${engine}`);
+  },
   async ruleset() {
     if (agentLines.some((line) => line.startsWith("\nAgent ruleset"))) return;
     const skip = rulesetSkipReason();

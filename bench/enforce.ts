@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { hostCommands } from "@sgplane/agent";
 import { SgplaneClient } from "@sgplane/sdk";
 import { createLab, type Lab, labAvailability } from "../packages/agent/test/lab/index.ts";
-import { type Spread, spread } from "./stats.ts";
+import { spread, spreadCells } from "./stats.ts";
 import { transition } from "./transition.ts";
 
 export interface Launched {
@@ -196,7 +196,6 @@ const series = (): Series => ({
 });
 
 const f1 = (x: number) => x.toFixed(1);
-const show = (s: Spread) => `${f1(s.p50)} | ${f1(s.p99)} | ${f1(s.max)}`;
 
 /** Runs the scenario; returns its markdown lines. */
 export async function enforceFigures(deps: EnforceDeps): Promise<string[]> {
@@ -298,9 +297,9 @@ export async function enforceFigures(deps: EnforceDeps): Promise<string[]> {
       `\nCommit → enforced (${deps.engine}), one agent, real namespaces (${deps.flips} flips, open and closed alternately; UDP probe a → b every ~${probeGap} ms; ms):\n`,
       "| path | from | flips | p50 | p99 | max | change call p50 / p99 ms | false drops | probes |",
       "|---|---|---|---|---|---|---|---|---|",
-      `| agent (bind / unbind b's group via the SDK) | API answer | ${agentSide.fromAnswer.length} | ${show(spread(agentSide.fromAnswer))} | ${f1(spread(agentSide.callMs).p50)} / ${f1(spread(agentSide.callMs).p99)} | ${agentSide.flaps} | ${agentSide.probes} |`,
-      `| agent | commit Time (ms clock) | ${agentSide.fromCommit.length} | ${show(spread(agentSide.fromCommit))} | | | |`,
-      `| baseline: one-rule \`nft -f -\` in the host namespace | command start | ${floorSide.fromAnswer.length} | ${show(spread(floorSide.fromAnswer))} | ${f1(spread(floorSide.callMs).p50)} / ${f1(spread(floorSide.callMs).p99)} | ${floorSide.flaps} | ${floorSide.probes} |`,
+      `| agent (bind / unbind b's group via the SDK) | API answer | ${agentSide.fromAnswer.length} | ${spreadCells(spread(agentSide.fromAnswer))} | ${f1(spread(agentSide.callMs).p50)} / ${f1(spread(agentSide.callMs).p99)} | ${agentSide.flaps} | ${agentSide.probes} |`,
+      `| agent | commit Time (ms clock) | ${agentSide.fromCommit.length} | ${spreadCells(spread(agentSide.fromCommit))} | | | |`,
+      `| baseline: one-rule \`nft -f -\` in the host namespace | command start | ${floorSide.fromAnswer.length} | ${spreadCells(spread(floorSide.fromAnswer))} | ${f1(spread(floorSide.callMs).p50)} / ${f1(spread(floorSide.callMs).p99)} | ${floorSide.flaps} | ${floorSide.probes} |`,
       "",
       `Opening / closing p50: agent ${f1(spread(agentSide.opened).p50)} / ${f1(spread(agentSide.closed).p50)} ms, baseline ${f1(spread(floorSide.opened).p50)} / ${f1(spread(floorSide.closed).p50)} ms. ` +
         `Agent start (snapshot + first apply) ${agentStartMs.toFixed(0)} ms; lab probes ${lab.stats.probes}, late UDP ${lab.stats.lateUdp}.`,

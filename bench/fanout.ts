@@ -13,7 +13,7 @@ import { AGENT_EVENT_TYPES } from "@sgplane/agent";
 import { FeedFollower, SgplaneClient } from "@sgplane/sdk";
 import type { Launched } from "./enforce.ts";
 import { FAKE_NFT_SCRIPT, type FakeApply, parseFakeApplies } from "./fake-nft.ts";
-import { machineCpu, type Spread, spread } from "./stats.ts";
+import { machineCpu, spread, spreadCells } from "./stats.ts";
 
 export interface FanoutDeps {
   serve(seedPath: string): Promise<Launched>;
@@ -132,7 +132,6 @@ class ApplyLog {
 
 const epochNow = () => performance.timeOrigin + performance.now();
 const f1 = (x: number) => x.toFixed(1);
-const show = (s: Spread) => `${f1(s.p50)} | ${f1(s.p99)} | ${f1(s.max)}`;
 
 /** Runs the scenario; returns its markdown lines. */
 export async function fanoutFigures(deps: FanoutDeps): Promise<string[]> {
@@ -311,8 +310,8 @@ export async function fanoutFigures(deps: FanoutDeps): Promise<string[]> {
       `\nCommit → applied on every host (${deps.engine}), ${deps.agents} agents following one server (${deps.changes} rule changes, each alternated with one for the baseline's followers; fake nft; ms from the event's commit Time):\n`,
       "| path | changes | all applied p50 | p99 | max | median agent p50 | median agent p99 | last apply from the API answer p50 / p99 |",
       "|---|---|---|---|---|---|---|---|",
-      `| ${deps.agents} \`sgplane agent\` processes, fake nft | ${allApplied.length} | ${show(spread(allApplied))} | ${f1(spread(medianAgent).p50)} | ${f1(spread(medianAgent).p99)} | ${f1(spread(fromAnswer).p50)} / ${f1(spread(fromAnswer).p99)} |`,
-      `| baseline: ${deps.agents} FeedFollowers (long poll) in the bench process | ${allReceived.length} | ${show(spread(allReceived))} | ${f1(spread(medianFollower).p50)} | ${f1(spread(medianFollower).p99)} | |`,
+      `| ${deps.agents} \`sgplane agent\` processes, fake nft | ${allApplied.length} | ${spreadCells(spread(allApplied))} | ${f1(spread(medianAgent).p50)} | ${f1(spread(medianAgent).p99)} | ${f1(spread(fromAnswer).p50)} / ${f1(spread(fromAnswer).p99)} |`,
+      `| baseline: ${deps.agents} FeedFollowers (long poll) in the bench process | ${allReceived.length} | ${spreadCells(spread(allReceived))} | ${f1(spread(medianFollower).p50)} | ${f1(spread(medianFollower).p99)} | |`,
       "",
       `${deps.agents} agents started (snapshot + first apply each, ${START_BATCH} at a time) in ${startSeconds.toFixed(1)} s. ` +
         `While measuring (${seconds.toFixed(1)} s, both kinds of change): server CPU ${(cpu(0, 1) * 100).toFixed(0)} % of one core, agents ${(cpu(1, processes.length) * 100).toFixed(0)} % and their nft runs ${(cpu(1, processes.length, "childSeconds") * 100).toFixed(0)} %; ` +

@@ -24,6 +24,9 @@ export function spread(xs: readonly number[]): Spread {
   return { count: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? 0 };
 }
 
+/** A spread as three table cells, "p50 | p99 | max", in ms to one decimal. */
+export const spreadCells = (s: Spread): string => `${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.max.toFixed(1)}`;
+
 /** The machine's CPU time from /proc/stat's first line, in clock ticks: all of it, and the part not idle or waiting. */
 export function machineCpu(procStat: string): { total: number; busy: number } {
   const fields = /^cpu\s+([\d\s]+)/.exec(procStat)?.[1]?.trim().split(/\s+/).map(Number);

@@ -209,6 +209,12 @@ export const errorCatalogue = {
     "The server records no audit trail.",
     "proposed",
   ),
+  ClientTokenMismatch: err(
+    58304,
+    "Params [ClientToken] not available: token {token} was used for a different request ({action}, other parameters) within the last {ttl}; send a new ClientToken for a new request",
+    "A ClientToken is reused with other parameters (or another action) within its time to live.",
+    "proposed",
+  ),
   SeedInvalid: err(230, "Params [{name}] not available: {reason}", "Admin: an imported state is invalid.", "proposed"),
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -248,6 +248,7 @@ export const AuditRecord = Type.Object(
     RetCode: I("The answer's RetCode."),
     Message: S("The answer's Message ('' on success)."),
     Mutating: B("The action changes state (false: a read)."),
+    DryRun: B("A DryRun call: it was checked and answered, and changed nothing."),
     EventCount: I("Feed events the call produced."),
     FirstPosition: Type.Optional(I("Position of its first feed event (while the feed retains it).")),
     LastPosition: Type.Optional(I("Position of its last feed event.")),

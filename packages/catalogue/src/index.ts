@@ -7,6 +7,7 @@ export * as feedModels from "./feed-models.ts";
 export * from "./fields.ts";
 export * from "./flatten.ts";
 export * as models from "./models.ts";
+export * from "./mutation-options.ts";
 export * from "./regions.ts";
 export * from "./schema-info.ts";
 export * as seed from "./seed.ts";

@@ -23,6 +23,13 @@ export interface ClientOptions {
   /** Also put `?Action=` in the URL, as the Go SDK does. */
   readonly actionInQuery?: boolean;
   readonly retry?: RetryOptions;
+  /**
+   * Send a fresh ClientToken with every create that takes one (default true), so retrying a create whose answer
+   * was lost cannot create twice: the server answers the retry with the first call's answer. A create with a
+   * token is retried like any other call; without one (false) it is not retried unless retry.retryUnsafeActions.
+   * Servers that do not know ClientToken (UCloud) ignore it.
+   */
+  readonly clientTokens?: boolean;
 }
 
 /** Per-call overrides. */
@@ -31,6 +38,8 @@ export interface CallOptions {
   readonly timeoutMs?: number;
   /** Cancels the call, including any backoff wait; a cancelled call is never retried. */
   readonly signal?: AbortSignal;
+  /** This call's ClientToken (a create): a given token (kept across your own retries), or false for none. */
+  readonly clientToken?: string | false;
 }
 
 export interface RawResponse {
@@ -123,13 +132,15 @@ export class Client {
   /** Calls the action with retries; a RetCode ≠ 0 becomes a RetCodeError. Returns the envelope and its metadata. */
   async execute(action: string, params: Record<string, unknown> = {}, options: CallOptions = {}): Promise<CallResult> {
     const policy = options.retry === undefined ? this.retryPolicy : retryPolicy(this.options.retry, options.retry);
+    const token = this.#clientToken(action, params, options);
+    const sent = token === undefined ? params : { ...params, ClientToken: token };
     let attempts = 0;
     return withRetry(
       action,
       policy,
       async () => {
         attempts++;
-        const { body, requestId, status } = await this.send(action, params, options);
+        const { body, requestId, status } = await this.send(action, sent, options);
         const retCode = retCodeOf(body.RetCode);
         if (retCode === undefined)
           throw new TransportError(action, "envelope without a numeric RetCode", status, {
@@ -140,7 +151,17 @@ export class Client {
         return { envelope: { ...body, RetCode: 0 } as Envelope, requestId, attempts };
       },
       options.signal,
+      // Every try carries the same token, so a retry cannot create a second time.
+      token !== undefined || typeof params.ClientToken === "string",
     );
+  }
+
+  /** The token this call adds: none when it has one, for a dry run, or when the action takes none. */
+  #clientToken(action: string, params: Record<string, unknown>, options: CallOptions): string | undefined {
+    if (params.ClientToken !== undefined || params.DryRun === true || options.clientToken === false) return undefined;
+    if (findAction(action)?.clientToken !== true) return undefined;
+    if (typeof options.clientToken === "string") return options.clientToken;
+    return this.options.clientTokens === false ? undefined : globalThis.crypto.randomUUID();
   }
 
   /** Calls the action; a RetCode ≠ 0 becomes a RetCodeError. Untyped: for actions outside the catalogue too. */

@@ -10,8 +10,9 @@ export interface RetryOptions {
   /** Cap on one backoff, also on a server's Retry-After. Default 2000 ms. */
   readonly maxDelayMs?: number;
   /**
-   * Also retry actions the catalogue marks retrySafe=false (creates). Off by default: when an answer is lost,
-   * the first try may have created the group or rule, and a retry would create a second one.
+   * Also retry actions the catalogue marks retrySafe=false (creates) sent without a ClientToken. Off by default:
+   * when an answer is lost, the first try may have created the group or rule, and a retry would create a second
+   * one. (A create with a ClientToken, which this SDK adds by default, is retried: see ClientOptions.clientTokens.)
    */
   readonly retryUnsafeActions?: boolean;
   /** Source of jitter in [0, 1); injectable so tests can pin it. */
@@ -53,8 +54,10 @@ export async function withRetry<T>(
   policy: RetryPolicy,
   attempt: () => Promise<T>,
   signal?: AbortSignal,
+  /** The call is idempotent whatever the catalogue says of its action (a create with a ClientToken). */
+  idempotent = false,
 ): Promise<T> {
-  const mayRetry = policy.retryUnsafeActions || isRetrySafe(action);
+  const mayRetry = idempotent || policy.retryUnsafeActions || isRetrySafe(action);
   for (let n = 1; ; n++) {
     try {
       return await attempt();

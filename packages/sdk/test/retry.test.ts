@@ -33,6 +33,18 @@ function client(retry: RetryOptions = FAST, timeoutMs = 2000) {
   });
 }
 
+function tokenless(retry: RetryOptions = FAST) {
+  return new SgplaneClient({
+    baseUrl: gateway.url,
+    publicKey: "pub",
+    privateKey: "priv",
+    region: "cn-bj2",
+    timeoutMs: 2000,
+    retry,
+    clientTokens: false,
+  });
+}
+
 async function failure(p: Promise<unknown>): Promise<Error> {
   try {
     await p;
@@ -62,26 +74,64 @@ describe("backoffDelay", () => {
 });
 
 describe("retries", () => {
-  it("does not retry a create (retrySafe=false) by default, even on 503", async () => {
+  it("sends a ClientToken with a create by default, and retries it with the same token", async () => {
+    gateway.script({ status: 503 }, { retCode: 0, fields: { SecGroupId: "secgroup-new" } });
+    const created = await client().createSecGroup({ VPCID: "uvnet-a", Name: "g" });
+    assert.equal(created.SecGroupId, "secgroup-new");
+    assert.equal(created.$metadata.attempts, 2);
+    const tokens = gateway.received.map((r) => r.params.ClientToken);
+    assert.equal(tokens.length, 2);
+    assert.match(String(tokens[0]), /^[0-9a-f-]{36}$/);
+    assert.equal(tokens[1], tokens[0]);
+  });
+
+  it("draws a new token for each call, keeps a caller's own, and sends none on a dry run or a non-create", async () => {
+    gateway.script(
+      { retCode: 0, fields: { SecGroupId: "a" } },
+      { retCode: 0, fields: { SecGroupId: "b" } },
+      { retCode: 0, fields: { SecGroupId: "c" } },
+      { retCode: 0, fields: { SecGroupId: "d", DryRun: true, Changes: [] } },
+      { retCode: 0 },
+    );
+    await client().createSecGroup({ VPCID: "uvnet-a", Name: "g" });
+    await client().createSecGroup({ VPCID: "uvnet-a", Name: "g" });
+    await client().createSecGroup({ VPCID: "uvnet-a", Name: "g", ClientToken: "mine-1" });
+    await client().createSecGroup({ VPCID: "uvnet-a", Name: "g", DryRun: true });
+    await client().deleteSecGroup({ SecGroupId: ["secgroup-a"] });
+    const [first, second, own, dry, del] = gateway.received.map((r) => r.params);
+    assert.notEqual(first?.ClientToken, second?.ClientToken);
+    assert.equal(own?.ClientToken, "mine-1");
+    assert.equal(dry?.ClientToken, undefined);
+    assert.equal(dry?.DryRun, "true");
+    assert.equal(del?.ClientToken, undefined);
+  });
+
+  it("does not retry a create sent without a token (clientTokens: false), even on 503", async () => {
     gateway.script({ status: 503 });
-    const error = await failure(client().createSecGroup({ VPCID: "uvnet-a", Name: "g" }));
+    const error = await failure(tokenless().createSecGroup({ VPCID: "uvnet-a", Name: "g" }));
     assert.ok(error instanceof TransportError);
     assert.equal(error.status, 503);
     assert.equal(error.attempts, 1);
     assert.equal(gateway.received.length, 1);
+    assert.equal(gateway.received[0]?.params.ClientToken, undefined);
   });
 
-  it("does not retry a create on a retryable RetCode either", async () => {
+  it("does not retry a tokenless create on a retryable RetCode either (clientToken: false for the call)", async () => {
     gateway.script({ retCode: 150, message: "Service temporarily unavailable" });
-    const error = await failure(client().createSecGroupRule({ SecGroupId: "secgroup-a", Rule: [] }));
+    const error = await failure(
+      client().createSecGroupRule({ SecGroupId: "secgroup-a", Rule: [] }, { clientToken: false }),
+    );
     assert.ok(error instanceof RetCodeError);
     assert.equal(error.retryable, true);
     assert.equal(gateway.received.length, 1);
   });
 
-  it("retries a create only when the caller opts in", async () => {
+  it("retries a tokenless create only when the caller opts in", async () => {
     gateway.script({ status: 503 }, { retCode: 0, fields: { SecGroupId: "secgroup-new" } });
-    const created = await client({ ...FAST, retryUnsafeActions: true }).createSecGroup({ VPCID: "uvnet-a", Name: "g" });
+    const created = await tokenless({ ...FAST, retryUnsafeActions: true }).createSecGroup({
+      VPCID: "uvnet-a",
+      Name: "g",
+    });
     assert.equal(created.SecGroupId, "secgroup-new");
     assert.equal(created.$metadata.attempts, 2);
     assert.equal(gateway.received.length, 2);
@@ -184,12 +234,18 @@ describe("retries", () => {
     assert.ok(took >= 140 && took < 1500, `took ${took} ms`);
   });
 
-  it("retries a timeout for a retry-safe action, and not for a create", async () => {
+  it("retries a timeout for a retry-safe action and a create with a token, not for a tokenless create", async () => {
     gateway.script({ hang: true });
     const retried = await failure(client(FAST, 100).describeSecGroup());
     assert.equal((retried as TransportError).attempts, 3);
     gateway.script({ hang: true });
-    const create = await failure(client(FAST, 100).createSecGroup({ VPCID: "uvnet-a", Name: "g" }));
+    const withToken = await failure(client(FAST, 100).createSecGroup({ VPCID: "uvnet-a", Name: "g" }));
+    assert.equal((withToken as TransportError).attempts, 3);
+    assert.equal(new Set(gateway.received.map((r) => r.params.ClientToken)).size, 1);
+    gateway.script({ hang: true });
+    const create = await failure(
+      client(FAST, 100).createSecGroup({ VPCID: "uvnet-a", Name: "g" }, { clientToken: false, timeoutMs: 100 }),
+    );
     assert.equal((create as TransportError).attempts, 1);
     assert.equal(gateway.received.length, 1);
   });

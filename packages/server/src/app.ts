@@ -86,6 +86,7 @@ export async function startApp(
   const stopRetention = startRetention(store, {
     feedMs: config.feedRetentionMs,
     auditMs: config.auditRetentionMs,
+    clientTokenMs: config.clientTokenTtlMs,
     onError: (err) => logger.error({ err }, "retention: pruning failed"),
   });
   const streams = { open: 0 };
@@ -104,6 +105,7 @@ export async function startApp(
     ...(feed !== undefined && { feed }),
     audit: { recorder, reads: config.auditReads },
     serviceNetworks: config.serviceNetworks,
+    clientTokenTtlMs: config.clientTokenTtlMs,
     streams,
     onUnexpected: (err, requestId) => logger.error({ err, requestId }, "unexpected failure"),
     limits: {

@@ -26,8 +26,18 @@ describe("parseServeConfig", () => {
       audit: true,
       auditReads: true,
       auditRetentionMs: 90 * 86_400_000,
+      clientTokenTtlMs: 24 * 3_600_000,
       serviceNetworks: ["100.64.0.0/10"],
     });
+  });
+  it("client-token-ttl: a duration from the flag or SGPLANE_CLIENT_TOKEN_TTL; a bad one is named", () => {
+    const c = parseServeConfig(["--client-token-ttl", "90s"], {});
+    assert.ok(c !== "help");
+    assert.equal(c.clientTokenTtlMs, 90_000);
+    const e = parseServeConfig([], { SGPLANE_CLIENT_TOKEN_TTL: "2h" });
+    assert.ok(e !== "help");
+    assert.equal(e.clientTokenTtlMs, 7_200_000);
+    assert.throws(() => parseServeConfig(["--client-token-ttl", "soon"], {}), /--client-token-ttl/);
   });
   it("service networks: a CIDR list, host bits cleared; a bad one is named", () => {
     const c = parseServeConfig(["--service-network", "198.19.255.7/24,fd00:5367::ff:0/112"], {});

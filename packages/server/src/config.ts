@@ -32,6 +32,8 @@ export interface ServeConfig {
   readonly audit: boolean;
   readonly auditReads: boolean;
   readonly auditRetentionMs: number;
+  /** How long a ClientToken names its create (docs/actions.md, "DryRun and ClientToken"). */
+  readonly clientTokenTtlMs: number;
   /** Peers never filtered (enforcement.md §1.6); what CheckSecGroupPacket assumes the agents enforce. */
   readonly serviceNetworks: readonly string[];
 }
@@ -62,6 +64,7 @@ const options = {
   audit: { type: "string", env: "SGPLANE_AUDIT" },
   "audit-reads": { type: "string", env: "SGPLANE_AUDIT_READS" },
   "audit-retention": { type: "string", env: "SGPLANE_AUDIT_RETENTION" },
+  "client-token-ttl": { type: "string", env: "SGPLANE_CLIENT_TOKEN_TTL" },
   "service-network": { type: "string", env: "SGPLANE_SERVICE_NETWORK" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -97,6 +100,10 @@ Change feed and audit trail (docs/feed.md, docs/audit.md; DURATION: 500ms, 30s, 
   --audit on|off         record every call in the audit trail (SGPLANE_AUDIT, default on)
   --audit-reads on|off   record read calls too (SGPLANE_AUDIT_READS, default on)
   --audit-retention DURATION  how long audit records are kept (SGPLANE_AUDIT_RETENTION, default 90d)
+
+Safe retries (docs/actions.md, "DryRun and ClientToken"):
+  --client-token-ttl DURATION  how long a create's ClientToken answers its repeats
+                         (SGPLANE_CLIENT_TOKEN_TTL, default 24h)
 
 Enforcement (docs/enforcement.md):
   --service-network CIDR[,CIDR]  peers never filtered, as the agents are told with their own --service-network;
@@ -216,6 +223,7 @@ export function parseServeConfig(args: readonly string[], env: NodeJS.ProcessEnv
     audit: parseSwitch("--audit", pick("audit") ?? "on"),
     auditReads: parseSwitch("--audit-reads", pick("audit-reads") ?? "on"),
     auditRetentionMs: parseDuration("--audit-retention", pick("audit-retention") ?? "90d"),
+    clientTokenTtlMs: parseDuration("--client-token-ttl", pick("client-token-ttl") ?? "24h"),
     serviceNetworks: parseServiceNetworks(pick("service-network") ?? SERVICE_NETWORK),
   };
 }

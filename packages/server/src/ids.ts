@@ -16,6 +16,7 @@ export const randomIds: IdSource = {
   ruleId: () => randomUUID(),
   firewallId: () => `firewall-${token(8)}`,
   privateKey: () => randomBytes(20).toString("hex"),
+  publicKey: (userName) => `${userName}-${randomBytes(8).toString("hex")}`,
 };
 
 export const systemClock: Clock = { nowSeconds: () => Math.floor(Date.now() / 1000), nowMs: () => Date.now() };

@@ -10,6 +10,7 @@ import type { PrincipalCache } from "./auth/principal-cache.ts";
 import type { RateLimiter } from "./auth/rate-limit.ts";
 import type { FeedHub } from "./feed/hub.ts";
 import type { AccountContext, BaseContext, Clock, HandlerTable, IdSource, TenantContext } from "./handlers/context.ts";
+import { type DryRunState, dryRunIds, dryRunOutput, tokenClaim } from "./mutation-options.ts";
 import { decodeInput } from "./protocol/decode-input.ts";
 import { type Envelope, failureEnvelope, successEnvelope } from "./protocol/envelope.ts";
 import type { InputLimits } from "./protocol/limits.ts";
@@ -59,6 +60,8 @@ export interface PipelineDeps {
   readonly serviceNetworks?: readonly string[];
   /** Told of a non-catalogue failure outside the request/reply path (a feed stream): to be logged. */
   readonly onUnexpected?: (error: unknown, requestId: string) => void;
+  /** How long a ClientToken names its create (--client-token-ttl; default 24 h). */
+  readonly clientTokenTtlMs?: number;
 }
 
 /** What is known of a call as it goes down the path: the audit record is made of it. */
@@ -72,6 +75,10 @@ export interface Call {
   access?: Access | undefined;
   /** Its audit record went in with its change. */
   recorded: boolean;
+  /** A DryRun of a mutating action: what its rolled-back transaction did. */
+  dryRun?: DryRunState | undefined;
+  /** The decoded input (a ClientToken's fingerprint is taken of it). */
+  input?: unknown;
 }
 
 /** A request that has passed every check up to its handler. */
@@ -89,9 +96,10 @@ export async function handleApiRequest(request: ApiRequest, deps: PipelineDeps):
     const accepted = await acceptRequest(req, deps, call);
     const { action, ctx } = accepted;
     const handler = deps.handlers[action] as (input: unknown, ctx: BaseContext) => Promise<object>;
-    const output = await handler(accepted.input, ctx);
+    const answer = await handler(accepted.input, ctx);
+    const output = call.dryRun === undefined ? answer : dryRunOutput(answer, call.dryRun);
     // Admin writes may change keys, projects or regions: forget what this server remembered of them.
-    if (call.spec?.scope === "operator" && call.spec.mutates) deps.principals.clear();
+    if (call.spec?.scope === "operator" && call.spec.mutates && call.dryRun === undefined) deps.principals.clear();
     outcome = { envelope: successEnvelope(call.actionText ?? action, output), action, publicKey: call.publicKey };
   } catch (error) {
     const unexpected = error instanceof ApiError ? undefined : { unexpected: error };
@@ -143,10 +151,12 @@ export async function acceptRequest(
   const access = authorize(spec, bag, principal);
   call.access = access;
   const input = decodeInput(spec.input, bag);
+  call.input = input;
+  if (spec.mutates && (input as { DryRun?: boolean }).DryRun === true) call.dryRun = { changes: [], drawn: new Set() };
   const base = {
     store: spec.mutates ? recordingStore(deps, req, call) : deps.store,
     clock: deps.clock,
-    ids: deps.ids,
+    ids: call.dryRun === undefined ? deps.ids : dryRunIds(deps.ids, call.dryRun),
     key: principal.key,
     auditing: deps.audit?.recorder !== undefined,
     ...(deps.feed !== undefined && { feed: deps.feed }),
@@ -179,13 +189,19 @@ function recordingStore(deps: PipelineDeps, req: ApiRequest & { requestId: strin
     ping: () => store.ping(),
     close: () => store.close(),
     async write(fn, meta) {
-      const audit = audited && !call.recorded ? auditEntry(facts(req, call, deps.clock), 0, "") : undefined;
+      const dryRun = call.dryRun;
+      // A dry run's record cannot go in with its change (it is rolled back): it is queued like a refusal's.
+      const audit =
+        audited && !call.recorded && dryRun === undefined ? auditEntry(facts(req, call, deps.clock), 0, "") : undefined;
       const scope = call.access?.kind === "tenant" ? call.access.scope : undefined;
+      const clientToken = tokenClaim(call, deps.clock.nowMs(), deps.clientTokenTtlMs);
       const value = await store.write(fn, {
         requestId: req.requestId,
         action: call.spec?.name ?? "",
         ...(scope !== undefined && { scope }),
         ...(audit !== undefined && { audit }),
+        ...(clientToken !== undefined && { clientToken }),
+        ...(dryRun !== undefined && { dryRun: (changes) => dryRun.changes.push(...changes) }),
         ...meta,
       });
       if (audit !== undefined) call.recorded = true;
@@ -210,6 +226,7 @@ function facts(req: ApiRequest & { requestId: string }, call: Call, clock: Clock
     region: scope?.region ?? (bag === undefined ? undefined : bagText(bag, "Region")),
     projectId: scope?.projectId ?? (bag === undefined ? undefined : bagText(bag, "ProjectId")),
     mutating: call.spec?.mutates ?? true,
+    ...(call.dryRun !== undefined && { dryRun: true }),
   };
 }
 

@@ -187,6 +187,7 @@ before(async () => {
       ruleId: () => `rule-pt-${++n}`,
       firewallId: () => `firewall-pt-${++n}`,
       privateKey: () => "k",
+      publicKey: () => "p",
     },
   };
 });

@@ -10,6 +10,7 @@ const NOT_BOUND = Enum(NOT_BOUND_POLICIES, { description: "Policy for unbinding 
 export const AdminCreateCompany = defineAction({
   ...admin,
   name: "AdminCreateCompany",
+  clientToken: true,
   summary: "Create (or update) a company with its default project.",
   input: {
     CompanyId,
@@ -24,6 +25,7 @@ export const AdminCreateCompany = defineAction({
 export const AdminCreateProject = defineAction({
   ...admin,
   name: "AdminCreateProject",
+  clientToken: true,
   summary: "Create (or rename) a project of a company.",
   input: {
     CompanyId,
@@ -38,6 +40,9 @@ export const AdminCreateProject = defineAction({
 export const AdminCreateKey = defineAction({
   ...admin,
   name: "AdminCreateKey",
+  // Without Keys it draws a new key pair: a blind retry would make a second one.
+  retrySafe: false,
+  clientToken: true,
   summary: "Create a user (if new) and a key pair for it; the private key is generated when not given.",
   input: {
     CompanyId,
@@ -56,6 +61,7 @@ export const AdminCreateKey = defineAction({
 export const AdminCreateVPC = defineAction({
   ...admin,
   name: "AdminCreateVPC",
+  clientToken: true,
   summary: "Register (or rename) a VPC of a company.",
   input: { CompanyId, VPCId: Id("VPC id."), Region: RegionField, ProjectId: ProjectIdField, Name },
   output: {},
@@ -65,6 +71,7 @@ export const AdminCreateVPC = defineAction({
 export const AdminRegisterResource = defineAction({
   ...admin,
   name: "AdminRegisterResource",
+  clientToken: true,
   summary: "Register (or replace) a resource in the inventory.",
   input: {
     CompanyId,

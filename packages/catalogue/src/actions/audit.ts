@@ -34,6 +34,7 @@ export const DescribeAuditRecords = defineAction({
     Failed: Type.Optional(
       Type.Boolean({ description: "true: only refused calls (RetCode ≠ 0); false: only accepted." }),
     ),
+    DryRun: Type.Optional(Type.Boolean({ description: "true: only dry runs (DryRun=true); false: only real calls." })),
     CompanyId: Type.Optional({ ...CompanyId, description: "Operator key: only this company's calls." }),
     Offset: Type.Optional(Type.Integer({ description: "Paging offset (default 0).", minimum: 0 })),
     Limit: Type.Optional(

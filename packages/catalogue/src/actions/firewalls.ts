@@ -36,6 +36,7 @@ const firewallNotes = [
 
 export const CreateFirewall = defineAction({
   name: "CreateFirewall",
+  clientToken: true,
   summary: "Create a firewall (UNet) with its rules.",
   mutates: true,
   retrySafe: false,

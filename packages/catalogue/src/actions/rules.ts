@@ -8,6 +8,7 @@ const ruleErrors = ["SecGroupNotFound", "RulePriorityConflict", "RuleQuotaExceed
 
 export const CreateSecGroupRule = defineAction({
   name: "CreateSecGroupRule",
+  clientToken: true,
   summary: "Add rules to a security group (all or nothing).",
   mutates: true,
   retrySafe: false,

@@ -6,6 +6,7 @@ import { SecGroupInfo } from "../models.ts";
 
 export const CreateSecGroup = defineAction({
   name: "CreateSecGroup",
+  clientToken: true,
   summary: "Create a security group in a VPC, optionally from a rule template.",
   mutates: true,
   retrySafe: false,
@@ -66,6 +67,7 @@ export const DescribeSecGroup = defineAction({
 
 export const CopySecGroup = defineAction({
   name: "CopySecGroup",
+  clientToken: true,
   summary: "Copy a security group and its rules into another region/project/VPC of the same company.",
   mutates: true,
   retrySafe: false,

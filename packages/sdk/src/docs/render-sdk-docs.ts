@@ -57,7 +57,12 @@ function renderMethod(action: ActionName): string {
   const optional = (spec.input.required ?? []).length === 0;
   const retry = spec.retrySafe
     ? "Retried on transient failures."
-    : "**Not retried automatically** (a retry could create twice) unless `retry.retryUnsafeActions` is set.";
+    : spec.clientToken
+      ? "Sends a fresh `ClientToken` (unless `clientTokens: false` or `options.clientToken: false`) and is then retried on transient failures: the server answers a retry with the first call's answer. Without a token, **not retried automatically** (a retry could create twice) unless `retry.retryUnsafeActions` is set."
+      : "**Not retried automatically** (a retry could create twice) unless `retry.retryUnsafeActions` is set.";
+  const dryRun = spec.mutates
+    ? " `DryRun: true` checks it against the current state and answers as the real call would, changing nothing."
+    : "";
   const who =
     spec.scope === "operator"
       ? " Operator key only."
@@ -66,7 +71,7 @@ function renderMethod(action: ActionName): string {
         : "";
   return `### ${method}
 
-${spec.summary}${who} ${retry}
+${spec.summary}${who} ${retry}${dryRun}
 Wire action [\`${spec.name}\`](actions.md#${spec.name.toLowerCase()}).
 
 \`\`\`ts
@@ -88,6 +93,7 @@ export function renderSdkDocs(): string {
     })
     .join("\n");
   const creates = specs.filter((s) => !s.retrySafe).map((s) => `\`${s.name}\``);
+  const tokenCreates = specs.filter((s) => s.clientToken).map((s) => `\`${s.name}\``);
   return `${HEADER}# SDK reference (@sgplane/sdk)
 
 \`new SgplaneClient(options)\` (or \`createClient(options)\`) has one method per catalogue action, named in camelCase;
@@ -107,16 +113,33 @@ type does not compile. \`client.invoke(action, input)\` is the same call with th
 | \`actionInQuery\` | false | also send \`?Action=\` (as the Go SDK does) |
 | \`retry.maxAttempts\` | ${DEFAULT_RETRY.maxAttempts} | tries including the first; 1 turns retrying off |
 | \`retry.baseDelayMs\`, \`retry.maxDelayMs\` | ${DEFAULT_RETRY.baseDelayMs}, ${DEFAULT_RETRY.maxDelayMs} | backoff before retry *n*: half of min(max, base × 2^(n−1)) fixed, half random; at least a Retry-After, capped by max |
-| \`retry.retryUnsafeActions\` | ${DEFAULT_RETRY.retryUnsafeActions} | also retry ${creates.join(", ")} |
+| \`retry.retryUnsafeActions\` | ${DEFAULT_RETRY.retryUnsafeActions} | also retry ${creates.join(", ")} when sent without a ClientToken |
+| \`clientTokens\` | true | send a fresh \`ClientToken\` (a UUID, the same on every retry of the call) with every create that takes one: ${tokenCreates.join(", ")} |
 
-Every method takes \`options?: { retry?, timeoutMs?, signal? }\` to override them per call.
+Every method takes \`options?: { retry?, timeoutMs?, signal?, clientToken? }\` to override them per call
+(\`clientToken\`: this call's own token, or \`false\` for none).
+
+## Safe retries of creates, and dry runs
+
+A lost answer to a create (the connection cut after the server committed) used to leave the caller guessing: retry
+and maybe create twice, or not and maybe create nothing. With a \`ClientToken\` the server keeps the first call's
+answer for \`--client-token-ttl\` (default 24 h), scoped to the company, and answers every repeat of the same request
+with it (same ids, nothing changed); the same token with other parameters is refused with 58304
+\`ClientTokenMismatch\`. So this SDK sends a token with every create and retries creates like any other call. The
+official SDKs send none, and keep their behaviour; UCloud itself ignores the parameter (a retry there may duplicate).
+
+Every mutating method takes \`DryRun: true\`: the server runs every check on the current state in a transaction it
+rolls back, and answers exactly as the real call would (the same RetCode and Message on refusal), with \`DryRun:
+true\` and \`Changes\` (what it would change, in the change feed's vocabulary; ids a create would draw are marked
+\`Provisional\`). UCloud ignores \`DryRun\`: a dry run sent there is a real call.
 
 ## Retries
 
 Retried, for actions the catalogue marks safe to retry: network errors and timeouts, HTTP
 ${[...RETRYABLE_STATUSES].join("/")}, and the RetCodes the catalogue marks retryable (${[...RETRYABLE_RETCODES].join(", ")}).
 Never retried: any other RetCode (validation, not-found and business errors are deterministic), other HTTP statuses,
-a call cancelled through \`signal\`, and ${creates.join(", ")} unless \`retry.retryUnsafeActions\` is set.
+a call cancelled through \`signal\`, and ${creates.join(", ")} sent without a ClientToken unless
+\`retry.retryUnsafeActions\` is set.
 
 ## Errors
 

@@ -81,6 +81,8 @@ export interface CallFacts {
   readonly region: string | undefined;
   readonly projectId: string | undefined;
   readonly mutating: boolean;
+  /** A DryRun call (its record never goes in with a change: there is none). */
+  readonly dryRun?: boolean;
 }
 
 export function auditEntry(facts: CallFacts, retCode: number, message: string): AuditEntry {
@@ -108,5 +110,6 @@ export function auditEntry(facts: CallFacts, retCode: number, message: string): 
     retCode,
     message,
     mutating: facts.mutating,
+    ...(facts.dryRun === true && { dryRun: true }),
   };
 }

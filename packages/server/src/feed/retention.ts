@@ -4,6 +4,8 @@ import type { Store } from "../store/port.ts";
 export interface RetentionOptions {
   readonly feedMs: number;
   readonly auditMs: number;
+  /** ClientToken answers older than this are removed (--client-token-ttl). */
+  readonly clientTokenMs?: number;
   readonly now?: () => number;
   readonly onError?: (error: unknown) => void;
 }
@@ -20,6 +22,7 @@ export function startRetention(store: Store, options: RetentionOptions): () => P
         async (tx) => {
           await tx.pruneFeed(now() - options.feedMs);
           await tx.pruneAudit(now() - options.auditMs);
+          if (options.clientTokenMs !== undefined) await tx.pruneClientTokens(now() - options.clientTokenMs);
         },
         { requestId: "", action: "", internal: true },
       )

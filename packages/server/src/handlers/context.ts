@@ -15,6 +15,8 @@ export interface IdSource {
   ruleId(): string;
   firewallId(): string;
   privateKey(): string;
+  /** A generated key pair's public key. */
+  publicKey(userName: string): string;
 }
 
 export interface BaseContext {

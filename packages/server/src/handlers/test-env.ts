@@ -93,6 +93,7 @@ export async function testEnv(): Promise<TestEnv> {
       ruleId: () => `rule-${String(++counter).padStart(5, "0")}`,
       firewallId: () => `firewall-new${String(++counter).padStart(5, "0")}`,
       privateKey: () => "private",
+      publicKey: (userName: string) => `${userName}-public`,
     },
   };
   const key = (subAccount: boolean) => ({

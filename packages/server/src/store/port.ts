@@ -228,6 +228,8 @@ export interface AuditEntry {
   readonly retCode: number;
   readonly message: string;
   readonly mutating: boolean;
+  /** A DryRun call: it changed nothing (and so never goes in with a change). */
+  readonly dryRun?: boolean;
 }
 
 export interface AuditRow extends AuditEntry {
@@ -256,6 +258,8 @@ export interface AuditQuery {
   readonly userName?: string;
   readonly retCodes?: readonly number[];
   readonly failed?: boolean;
+  /** true: only dry runs; false: only real calls. */
+  readonly dryRun?: boolean;
 }
 
 /** Reads, inside a transaction (a consistent snapshot). */
@@ -451,6 +455,8 @@ export interface WriteTx extends ReadTx {
   pruneFeed(beforeMs: number): Promise<number>;
   /** Removes audit records older than this time; returns how many. */
   pruneAudit(beforeMs: number): Promise<number>;
+  /** Removes ClientToken answers claimed at or before this time; returns how many. */
+  pruneClientTokens(beforeMs: number): Promise<number>;
 }
 
 /**
@@ -466,6 +472,31 @@ export interface WriteMeta {
   readonly scope?: Scope;
   readonly audit?: AuditEntry;
   readonly internal?: boolean;
+  /**
+   * A DryRun: fn runs in full, then the transaction is rolled back (nothing stored, no event); the changes it made
+   * are handed here, in order, before write resolves with fn's value.
+   */
+  readonly dryRun?: (changes: readonly DryRunEvent[]) => void;
+  /** A create with a ClientToken: claimed in the transaction; a repeat resolves with the first call's value. */
+  readonly clientToken?: ClientTokenClaim;
+}
+
+/** A change a dry run made before it was rolled back: a feed event that was never written. */
+export interface DryRunEvent {
+  readonly type: EventType;
+  readonly objectId: string;
+  readonly state: object;
+}
+
+export interface ClientTokenClaim {
+  /** 'c<CompanyId>' for a company's keys, 'operator' for operator keys. */
+  readonly scope: string;
+  readonly token: string;
+  /** Of the action and its parameters, without ClientToken and DryRun. */
+  readonly fingerprint: string;
+  readonly action: string;
+  readonly nowMs: number;
+  readonly ttlMs: number;
 }
 
 export interface Store {

@@ -21,6 +21,7 @@ export const describeAuditRecords: Handler<"DescribeAuditRecords"> = async (inpu
     ...(input.UserName !== undefined && { userName: input.UserName }),
     ...(input.RetCode !== undefined && { retCodes: input.RetCode }),
     ...(input.Failed !== undefined && { failed: input.Failed }),
+    ...(input.DryRun !== undefined && { dryRun: input.DryRun }),
   };
   const limit = input.Limit === undefined || input.Limit === 0 ? DEFAULT_LIMIT : input.Limit;
   const page = await ctx.store.read((tx) => tx.auditRecords(query, pageOf(input.Offset, limit)));
@@ -47,6 +48,7 @@ function auditRecord(r: AuditRow): feedModels.AuditRecord {
     RetCode: r.retCode,
     Message: r.message,
     Mutating: r.mutating,
+    DryRun: r.dryRun === true,
     EventCount: r.eventCount,
     ...(r.firstPosition !== undefined && { FirstPosition: r.firstPosition }),
     ...(r.lastPosition !== undefined && { LastPosition: r.lastPosition }),

@@ -41,9 +41,7 @@ export const adminCreateKey: Handler<"AdminCreateKey"> = (input, ctx) =>
   ctx.store.write(async (tx) => {
     await requireCompany(tx, input.CompanyId);
     for (const projectId of input.Projects ?? []) await requireProjectOf(tx, input.CompanyId, projectId);
-    const keys = input.Keys ?? [
-      { PublicKey: `${input.UserName}-${ctx.ids.privateKey().slice(0, 16)}`, PrivateKey: ctx.ids.privateKey() },
-    ];
+    const keys = input.Keys ?? [{ PublicKey: ctx.ids.publicKey(input.UserName), PrivateKey: ctx.ids.privateKey() }];
     for (const [i, k] of keys.entries()) {
       if ((await tx.findKey(k.PublicKey)) !== undefined) {
         throw new ApiError("InvalidParams", { name: `Keys.${i}.PublicKey`, reason: "is already in use" });

@@ -163,6 +163,7 @@ const AUDIT_COLUMN_TYPES = [
   ["ret_code", "integer"],
   ["message", "text"],
   ["mutating", "integer"],
+  ["dry_run", "integer"],
   ["event_count", "integer"],
   ["first_position", "bigint"],
   ["last_position", "bigint"],
@@ -193,13 +194,14 @@ function auditValues(a: AuditEntry, eventCount: number, first?: number): SqlValu
     a.retCode,
     a.message,
     bool(a.mutating),
+    bool(a.dryRun === true),
     eventCount,
     known ? first : null,
     known ? first + eventCount - 1 : null,
   ];
 }
 
-/** 20 parameters a row: 512 rows stay under SQLite's 32,766 parameters a statement. */
+/** 21 parameters a row: 512 rows stay under SQLite's 32,766 parameters a statement. */
 const AUDIT_ROWS_PER_INSERT = 512;
 
 interface AuditInsert {

@@ -274,6 +274,7 @@ function auditWhere(q: AuditQuery): Where {
     parts.push({ sql: `ret_code IN (${codes.map(() => "?").join(", ")})`, params: codes });
   }
   if (q.failed !== undefined) parts.push({ sql: q.failed ? "ret_code <> 0" : "ret_code = 0", params: [] });
+  if (q.dryRun !== undefined) parts.push({ sql: "dry_run = ?", params: [q.dryRun ? 1 : 0] });
   return and(parts);
 }
 
@@ -296,6 +297,7 @@ interface AuditRaw {
   ret_code: DbInt;
   message: string;
   mutating: DbInt;
+  dry_run: DbInt;
   event_count: DbInt;
   first_position: DbInt | null;
   last_position: DbInt | null;
@@ -330,6 +332,7 @@ export async function auditRecords(conn: SqlConn, query: AuditQuery, page: Page)
       retCode: Number(r.ret_code),
       message: r.message,
       mutating: Number(r.mutating) === 1,
+      dryRun: Number(r.dry_run) === 1,
       eventCount: Number(r.event_count),
       firstPosition: r.first_position === null ? undefined : Number(r.first_position),
       lastPosition: r.last_position === null ? undefined : Number(r.last_position),

@@ -1,10 +1,12 @@
 // WriteTx, first half: the world the operator keeps (regions, operator keys, companies and their quotas, projects,
 // users, keys, VPCs, resources), the audit trail and retention. Each write records its feed events (feed-capture.ts)
 // for what actually changed: an upsert that finds the row as it would leave it records nothing.
+
 import type { seed } from "@sgplane/catalogue";
 import { StoreError } from "../errors.ts";
 import { companyState, projectState, resourceState, userState, vpcState } from "../feed-states.ts";
 import type { AuditEntry, CompanyRow, ProjectRow, ResourceRow, UserRow, VpcRow } from "../port.ts";
+import { pruneClientTokens } from "./client-tokens.ts";
 import type { SqlConn, SqlValue } from "./driver.ts";
 import type { FeedCapture, FeedWriter } from "./feed-capture.ts";
 import { expandIds, idChunks } from "./in-list.ts";
@@ -276,5 +278,9 @@ export class SqlInventoryWriteTx extends SqlReadTx {
 
   async pruneAudit(beforeMs: number): Promise<number> {
     return (await this.conn.run(this.sql.pruneAudit, [beforeMs])).changes;
+  }
+
+  pruneClientTokens(beforeMs: number): Promise<number> {
+    return pruneClientTokens(this.conn, beforeMs);
   }
 }

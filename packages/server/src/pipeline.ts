@@ -150,9 +150,10 @@ export async function acceptRequest(
   const action = spec.name as ActionName;
   const access = authorize(spec, bag, principal);
   call.access = access;
+  // Known before decoding, so a dry run refused by validation is recorded as a dry run too.
+  if (spec.mutates && asksDryRun(bag)) call.dryRun = { changes: [], drawn: new Set() };
   const input = decodeInput(spec.input, bag);
   call.input = input;
-  if (spec.mutates && (input as { DryRun?: boolean }).DryRun === true) call.dryRun = { changes: [], drawn: new Set() };
   const base = {
     store: spec.mutates ? recordingStore(deps, req, call) : deps.store,
     clock: deps.clock,
@@ -170,6 +171,12 @@ export async function acceptRequest(
         ? { ...base, view: access.view }
         : base;
   return { action, input, ctx };
+}
+
+/** DryRun=true as decodeInput reads a boolean (true/1, any case). */
+function asksDryRun(bag: ParamBag): boolean {
+  const text = bagText(bag, "DryRun")?.trim().toLowerCase();
+  return text === "true" || text === "1";
 }
 
 /**

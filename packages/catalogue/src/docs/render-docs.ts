@@ -66,7 +66,39 @@ native JSON arrays, JSON-array strings or a single value); objects in lists as \
 
 ${index}
 
+${renderMutationOptions(specs)}
+
 ${specs.map(renderAction).join("\n")}`;
+}
+
+/** The two sgplane-only parameters, what they promise, and how UCloud differs. */
+function renderMutationOptions(specs: readonly ActionSpec[]): string {
+  const mutating = specs.filter((s) => s.mutates).map((s) => `\`${s.name}\``);
+  const tokens = specs.filter((s) => s.clientToken).map((s) => `\`${s.name}\``);
+  return `## DryRun and ClientToken
+
+Two parameters sgplane adds to UCloud's API. **UCloud ignores both** (it does not refuse an unknown parameter):
+a request with \`DryRun=true\` sent to UCloud is a *real* call, and a \`ClientToken\` there protects nothing.
+
+**\`DryRun=true\`** on every mutating action (${mutating.join(", ")}): the request goes through parsing,
+authentication, authorization, validation and every business check on the current state — the handler itself
+runs, in a transaction that is then rolled back — and answers exactly as the real call would: the same RetCode
+and Message on a refusal; on success the real answer plus \`DryRun: true\` and \`Changes\`, every change the call
+would make in the change feed's vocabulary ([feed.md](feed.md): \`BindingRemoved\` with the binding's priority,
+\`RuleCreated\` with the rule, …), ids a create would draw marked \`Provisional\` (the real call draws others).
+Nothing is stored, no feed event is written; the audit trail records the call with \`DryRun: true\`
+(\`DescribeAuditRecords DryRun=true\` finds them). A read action ignores \`DryRun\`.
+
+**\`ClientToken\`** on the creates (${tokens.join(", ")}): 1–64 printable ASCII characters chosen by the client,
+one per logical request. The token is claimed in the create's own transaction, scoped to the company (operator
+keys share one scope), so it names at most one committed create. A repeat with the same token and the same
+parameters (same action, Region and ProjectId) within \`--client-token-ttl\` (default 24 h) answers the first
+call's answer — the same ids — and changes nothing; the same token with other parameters answers 58304
+\`ClientTokenMismatch\`, naming \`ClientToken\`. Two servers racing on one PostgreSQL database with one token make
+one create, and both answer it. Tokens survive restarts; an expired token names nothing and may be used again.
+\`@sgplane/sdk\` sends a fresh token with every create and so retries creates safely; the official SDKs send
+none and keep UCloud's behaviour.
+`;
 }
 
 export const generatedDocs: Readonly<Record<string, () => string>> = {

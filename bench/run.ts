@@ -28,7 +28,10 @@ import { buildWorld, companySeed, groupId, keyOf, resourceId, type WorldShape } 
 
 const { values: opts } = parseArgs({
   options: {
-    scenarios: { type: "string", default: "read,check,mutate,feed,delivery,bulk,mixed,ruleset,enforce,fanout" },
+    scenarios: {
+      type: "string",
+      default: "read,check,mutate,feed,dryrun,delivery,bulk,mixed,ruleset,enforce,fanout",
+    },
     engines: { type: "string", default: process.env.SGPLANE_BENCH_PG ? "sqlite,postgres" : "sqlite" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
@@ -464,7 +467,7 @@ const MUTATE_WORLD: WorldShape = {
  * DisassociateNotBound=Ignore, and binding a pair already bound at that priority is a no-op too — but every request
  * here should do real work.)
  */
-function mutateWorkloads(): Workload[] {
+function mutateWorkloads(extra: Readonly<Record<string, string>> = {}): Workload[] {
   const resources = MUTATE_RESOURCES;
   return Array.from({ length: SERVERS }, (_, k): Workload => {
     const lo = Math.floor((k * resources) / SERVERS);
@@ -479,16 +482,50 @@ function mutateWorkloads(): Workload[] {
             Action: "DisassociateSecGroup",
             "SecGroupId.0": g,
             "ResourceId.0": resourceId(1, r),
+            ...extra,
           })
         : signedForm(keyOf(1), {
             Action: "AssociateSecGroup",
             "ResourceId.0": resourceId(1, r),
             "PrioritySecGroup.0.SecGroupId": g,
             "PrioritySecGroup.0.Priority": "2",
+            ...extra,
           });
     });
     return { bodies, start: 0 };
   });
+}
+
+/** 1,000 empty groups: room for 100,000 new rules (50 a direction each), for creates that do not pile up. */
+const CREATE_GROUPS = 1000;
+const CREATE_WORLD: WorldShape = {
+  companies: 1,
+  resourcesPerCompany: 1,
+  groupsPerCompany: CREATE_GROUPS,
+  rulesPerGroup: 0,
+  groupsPerResource: 1,
+};
+
+/**
+ * CreateSecGroupRule bodies, each a new rule (group n mod 1,000; direction and priority from n / 1,000), with a
+ * ClientToken of its own when `tokens`: what a token adds to a create.
+ */
+function createRuleWorkloads(tokens: boolean): Workload[] {
+  const bodies = Array.from({ length: CREATE_GROUPS * 100 }, (_, n) => {
+    const slot = Math.floor(n / CREATE_GROUPS);
+    return signedForm(keyOf(1), {
+      Action: "CreateSecGroupRule",
+      SecGroupId: groupId(1, n % CREATE_GROUPS),
+      "Rule.0.ProtocolType": "TCP",
+      "Rule.0.DstPort": String(2000 + slot),
+      "Rule.0.IPRange": "10.0.0.0/8",
+      "Rule.0.RuleAction": "Accept",
+      "Rule.0.Priority": String(Math.floor(slot / 2) + 1),
+      "Rule.0.Direction": slot % 2 === 0 ? "Ingress" : "Egress",
+      ...(tokens && { ClientToken: `bench-token-${n}` }),
+    });
+  });
+  return shared(bodies);
 }
 
 const READ_WORLD: WorldShape = {
@@ -666,6 +703,32 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
       { label: "read auditing on", servers: audited, workloads: shared([readBody()]) },
     ]);
     await stopAll([...quiet, ...audited]);
+  },
+  async dryrun(engine, dir) {
+    // The mutating loop as real calls, then as dry runs (every check, the handler, a rolled-back transaction).
+    const real = await freshDb(engine, dir, "dryreal");
+    const dry = await freshDb(engine, dir, "drydry");
+    await buildWorld(real, MUTATE_WORLD);
+    await buildWorld(dry, MUTATE_WORLD);
+    const realServers = await serveAll(real);
+    const dryServers = await serveAll(dry);
+    await abVariants("mutating loop", engine, [
+      { label: "real calls", servers: realServers, workloads: mutateWorkloads() },
+      { label: "DryRun=true", servers: dryServers, workloads: mutateWorkloads({ DryRun: "true" }) },
+    ]);
+    await stopAll([...realServers, ...dryServers]);
+    // A create without and with a ClientToken (each request its own token: a claim and its answer kept).
+    const plain = await freshDb(engine, dir, "createplain");
+    const tokened = await freshDb(engine, dir, "createtoken");
+    await buildWorld(plain, CREATE_WORLD);
+    await buildWorld(tokened, CREATE_WORLD);
+    const plainServers = await serveAll(plain);
+    const tokenServers = await serveAll(tokened);
+    await abVariants("CreateSecGroupRule (one new rule)", engine, [
+      { label: "no ClientToken", servers: plainServers, workloads: createRuleWorkloads(false) },
+      { label: "a ClientToken each", servers: tokenServers, workloads: createRuleWorkloads(true) },
+    ]);
+    await stopAll([...plainServers, ...tokenServers]);
   },
   async delivery(engine, dir) {
     // Commit → delivery: FOLLOWERS SSE streams (one company key, so every follower gets every event) spread over the

@@ -176,6 +176,31 @@ describe("sgplane CLI against the real server: tenant commands", { timeout: 180_
     assert.deepEqual(await bindings("uhost-demo04"), ["uhost-demo04/secgroup-demo03@1"]);
   });
 
+  it("--dry-run: the refusal or the would-be Changes, nothing changed; --client-token: a repeat answers the same id", async () => {
+    await refused(["disassociate-sec-group", "--resource-id", "uhost-demo04", "--dry-run"], 58208);
+    const dry = await okJson<{ DryRun: boolean; Changes: { Type: string; ObjectId: string }[] }>([
+      "disassociate-sec-group",
+      "--resource-id",
+      "uhost-demo04",
+      "--force",
+      "--dry-run",
+    ]);
+    assert.equal(dry.DryRun, true);
+    assert.deepEqual(
+      dry.Changes.map((c) => `${c.Type} ${c.ObjectId}`),
+      ["BindingRemoved uhost-demo04/secgroup-demo03"],
+    );
+    assert.deepEqual(await bindings("uhost-demo04"), ["uhost-demo04/secgroup-demo03@1"]);
+    const create = ["create-sec-group", "--vpcid", "uvnet-demo01", "--name", "cli-token", "--client-token", "cli-t1"];
+    const first = await okJson<{ SecGroupId: string }>(create);
+    const again = await okJson<{ SecGroupId: string }>(create);
+    assert.equal(again.SecGroupId, first.SecGroupId);
+    await refused(
+      ["create-sec-group", "--vpcid", "uvnet-demo01", "--name", "other", "--client-token", "cli-t1"],
+      58304,
+    );
+  });
+
   it("switch-to-sec-group, copy-sec-group, delete-sec-group", async () => {
     const project = ["--project-id", "org-demo01"];
     await ok([

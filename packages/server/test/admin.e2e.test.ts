@@ -82,6 +82,36 @@ describe("admin actions", () => {
     assert.equal(await retCodeOf(admin().call("AdminCreateKey", dup)), 230);
   });
 
+  it("another company's project, an unknown region, a VPC moving from under its resources: 230 naming the field", async () => {
+    const refusal = async (action: string, params: Record<string, unknown>): Promise<string> => {
+      try {
+        await admin().call(action, params);
+      } catch (error) {
+        assert.ok(error instanceof RetCodeError);
+        assert.equal(error.retCode, 230, error.apiMessage);
+        return error.apiMessage;
+      }
+      assert.fail(`${action} should be refused`);
+    };
+    await admin().call("AdminCreateCompany", { CompanyId: 8, Name: "other", ProjectId: "org-other01" });
+    assert.match(
+      await refusal("AdminCreateCompany", { CompanyId: 9, Name: "thief", ProjectId: "org-acme01" }),
+      /^Params \[ProjectId\] not available: org-acme01 belongs to another company/,
+    );
+    assert.match(
+      await refusal("AdminCreateProject", { CompanyId: 8, ProjectId: "org-acme01", Name: "x" }),
+      /ProjectId.*org-acme01 belongs to another company/,
+    );
+    const vpc = { CompanyId: 7, VPCId: "uvnet-acme", ProjectId: "org-acme01", Name: "main" };
+    assert.match(await refusal("AdminCreateVPC", { ...vpc, Region: "xx-nope" }), /Region.*unknown region xx-nope/);
+    // uvnet-acme holds uhost-acme1: moving it to cn-sh2 would leave the resource in a VPC of another region.
+    assert.match(await refusal("AdminCreateVPC", { ...vpc, Region: "cn-sh2" }), /VPCId.*uvnet-acme cannot move/);
+    assert.match(
+      await refusal("AdminCreateVPC", { ...vpc, CompanyId: 8, ProjectId: "org-other01", Region: "cn-bj2" }),
+      /VPCId.*uvnet-acme belongs to another company/,
+    );
+  });
+
   it("AdminSetQuota changes the limit a tenant hits", async () => {
     await admin().call("AdminSetQuota", { CompanyId: 7, SecGroupsPerCompany: 1 });
     const tenant = server.client({ publicKey: "dup-key", privateKey: "p" });

@@ -254,6 +254,8 @@ function walkSuite(engine: "sqlite" | "postgres") {
       assert.equal(await exported(), before, `${label}: the dry run changed the state`);
       assert.equal((await head()).head, mark.head, `${label}: the dry run wrote feed events`);
       const real = await send(client, action, params);
+      // Random input may be refused, never crash: 150 is an unexpected failure of the server.
+      assert.notEqual(real.retCode, 150, `${label}: ${real.message}\n${server.output().slice(-2000)}`);
       assert.equal(dry.retCode, real.retCode, `${label}: RetCode (dry ${dry.message} / real ${real.message})`);
       assert.equal(dry.message, real.message, `${label}: Message`);
       const seen = covered.get(action) ?? { ok: 0, refused: 0 };

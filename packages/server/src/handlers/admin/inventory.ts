@@ -1,21 +1,32 @@
 // Admin actions for the inventory other services own: VPCs and resources (hosts, NICs, ...).
 import { ApiError } from "@sgplane/catalogue";
 import { resourceRow } from "../../seed/load-seed.ts";
+import type { ReadTx } from "../../store/port.ts";
 import type { Handler } from "../context.ts";
 import { lockRows } from "../tenant-load.ts";
-import { requireCompany, requireProjectOf } from "./accounts.ts";
+import { ownIdOrRefuse, requireCompany, requireProjectOf } from "./accounts.ts";
+
+/** The region must be one of the configured list (the store's foreign key would refuse it, as a 150). */
+async function requireRegion(tx: ReadTx, region: string): Promise<void> {
+  if (!(await tx.regions()).includes(region)) {
+    throw new ApiError("InvalidParams", { name: "Region", reason: `unknown region ${region}` });
+  }
+}
 
 export const adminCreateVPC: Handler<"AdminCreateVPC"> = (input, ctx) =>
   ctx.store.write(async (tx) => {
     await requireCompany(tx, input.CompanyId);
     await requireProjectOf(tx, input.CompanyId, input.ProjectId);
-    await tx.upsertVpc({
-      vpcId: input.VPCId,
-      companyId: input.CompanyId,
-      projectId: input.ProjectId,
-      region: input.Region,
-      name: input.Name,
-    });
+    await requireRegion(tx, input.Region);
+    await ownIdOrRefuse("VPCId", input.VPCId, () =>
+      tx.upsertVpc({
+        vpcId: input.VPCId,
+        companyId: input.CompanyId,
+        projectId: input.ProjectId,
+        region: input.Region,
+        name: input.Name,
+      }),
+    );
     return {};
   });
 
@@ -33,7 +44,7 @@ export const adminRegisterResource: Handler<"AdminRegisterResource"> = (input, c
     ) {
       throw new ApiError("ResourceStillBound", { resourceId: input.ResourceId, count: "some" });
     }
-    await tx.upsertResource(resourceRow(input.CompanyId, input));
+    await ownIdOrRefuse("ResourceId", input.ResourceId, () => tx.upsertResource(resourceRow(input.CompanyId, input)));
     return {};
   });
 

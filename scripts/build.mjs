@@ -1,8 +1,10 @@
-// Builds the production server: one ESM bundle (fast start: no TypeScript compile at run time) plus its migrations.
-// Layout: packages/server/dist/bin/sgplane.mjs and packages/server/dist/migrations/<engine>/ — the bundle finds
-// the migrations at ../migrations/ exactly as the sources do from src/store/sql/.
+// Builds the production server: one ESM bundle (fast start: no TypeScript compile at run time), its migrations and
+// the web console. Layout: packages/server/dist/bin/sgplane.mjs, packages/server/dist/migrations/<engine>/ — the
+// bundle finds the migrations at ../migrations/ exactly as the sources do from src/store/sql/ — and
+// packages/server/dist/console/, which `sgplane serve` serves at /console/ (--console auto).
 import { cp, rm } from "node:fs/promises";
 import { build } from "esbuild";
+import { buildConsole } from "./build-console.ts";
 
 const dist = new URL("../packages/server/dist/", import.meta.url);
 await rm(dist, { recursive: true, force: true });
@@ -25,3 +27,4 @@ await build({
 await cp(new URL("../packages/server/src/store/migrations/", import.meta.url), new URL("migrations/", dist), {
   recursive: true,
 });
+await buildConsole(new URL("console/", dist).pathname);

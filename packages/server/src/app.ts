@@ -10,6 +10,7 @@ import type { ServeConfig } from "./config.ts";
 import { FeedHub } from "./feed/hub.ts";
 import { startRetention } from "./feed/retention.ts";
 import { handlerTable } from "./handlers/table.ts";
+import { ConsoleDirError, createConsoleHandler } from "./http/console.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createHttpServer, DEFAULT_LIMITS } from "./http/server.ts";
 import { randomIds, systemClock } from "./ids.ts";
@@ -52,6 +53,13 @@ export async function startApp(
   config: ServeConfig,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<RunningApp> {
+  let consoleHandler: ReturnType<typeof createConsoleHandler>;
+  try {
+    consoleHandler = createConsoleHandler(config.console);
+  } catch (error) {
+    if (error instanceof ConsoleDirError) throw new StartupError(error.message);
+    throw error;
+  }
   // Validate the seed before touching the database, so an invalid seed loads nothing.
   const seedFile = config.seed === undefined ? undefined : await readSeed(config.seed);
   let store: Store;
@@ -107,6 +115,7 @@ export async function startApp(
     serviceNetworks: config.serviceNetworks,
     clientTokenTtlMs: config.clientTokenTtlMs,
     streams,
+    console: consoleHandler,
     onUnexpected: (err, requestId) => logger.error({ err, requestId }, "unexpected failure"),
     limits: {
       ...DEFAULT_LIMITS,

@@ -28,6 +28,7 @@ describe("parseServeConfig", () => {
       auditRetentionMs: 90 * 86_400_000,
       clientTokenTtlMs: 24 * 3_600_000,
       serviceNetworks: ["100.64.0.0/10"],
+      console: "auto",
     });
   });
   it("client-token-ttl: a duration from the flag or SGPLANE_CLIENT_TOKEN_TTL; a bad one is named", () => {
@@ -38,6 +39,17 @@ describe("parseServeConfig", () => {
     assert.ok(e !== "help");
     assert.equal(e.clientTokenTtlMs, 7_200_000);
     assert.throws(() => parseServeConfig(["--client-token-ttl", "soon"], {}), /--client-token-ttl/);
+  });
+  it("console: auto, off or a directory, from the flag or SGPLANE_CONSOLE", () => {
+    const pick = (args: string[], env: Record<string, string> = {}) => {
+      const c = parseServeConfig(args, env);
+      assert.ok(c !== "help");
+      return c.console;
+    };
+    assert.equal(pick(["--console", "off"]), "off");
+    assert.equal(pick([], { SGPLANE_CONSOLE: "off" }), "off");
+    assert.deepEqual(pick(["--console", "/srv/console"], { SGPLANE_CONSOLE: "off" }), { dir: "/srv/console" });
+    assert.throws(() => parseServeConfig(["--console", " "], {}), /--console: expected auto, off or a directory/);
   });
   it("service networks: a CIDR list, host bits cleared; a bad one is named", () => {
     const c = parseServeConfig(["--service-network", "198.19.255.7/24,fd00:5367::ff:0/112"], {});

@@ -1,6 +1,7 @@
 // Server configuration: flags over SGPLANE_* environment variables over defaults, validated in one place.
 import { parseArgs } from "node:util";
 import { parseBlock, SERVICE_NETWORK } from "@sgplane/policy";
+import type { ConsoleSetting } from "./http/console.ts";
 
 export interface OperatorKey {
   readonly publicKey: string;
@@ -36,6 +37,8 @@ export interface ServeConfig {
   readonly clientTokenTtlMs: number;
   /** Peers never filtered (enforcement.md §1.6); what CheckSecGroupPacket assumes the agents enforce. */
   readonly serviceNetworks: readonly string[];
+  /** The web console at /console/: the built one if present (auto), none (off), or the files in a directory. */
+  readonly console: ConsoleSetting;
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +69,7 @@ const options = {
   "audit-retention": { type: "string", env: "SGPLANE_AUDIT_RETENTION" },
   "client-token-ttl": { type: "string", env: "SGPLANE_CLIENT_TOKEN_TTL" },
   "service-network": { type: "string", env: "SGPLANE_SERVICE_NETWORK" },
+  console: { type: "string", env: "SGPLANE_CONSOLE" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -79,6 +83,8 @@ Options (each also read from the environment variable shown):
   --operator-key PUB:PRIV  operator key for admin actions; repeatable (SGPLANE_OPERATOR_KEY, comma-separated)
   --log-level LEVEL      ${LOG_LEVELS.join("|")} (SGPLANE_LOG_LEVEL, default info)
   --body-limit BYTES     largest accepted request body (SGPLANE_BODY_LIMIT, default 1048576)
+  --console auto|off|DIR  the web console at /console/ (docs/console.md): auto serves the one \`npm run build\`
+                         made, if any; DIR serves the built files in DIR (SGPLANE_CONSOLE, default auto)
 
 Limits on input and on clients (a request over a limit gets RetCode 230 naming the parameter, or 153):
   --max-params N         parameters per request: form/query pairs or top-level JSON keys
@@ -142,6 +148,12 @@ function parseSwitch(name: string, text: string): boolean {
   if (text === "on" || text === "true") return true;
   if (text === "off" || text === "false") return false;
   throw new ConfigError(`${name}: expected on or off, got "${text}"`);
+}
+
+function parseConsole(text: string): ConsoleSetting {
+  if (text === "auto" || text === "off") return text;
+  if (text.trim() === "") throw new ConfigError("--console: expected auto, off or a directory");
+  return { dir: text };
 }
 
 function parseOperatorKey(text: string): OperatorKey {
@@ -225,5 +237,6 @@ export function parseServeConfig(args: readonly string[], env: NodeJS.ProcessEnv
     auditRetentionMs: parseDuration("--audit-retention", pick("audit-retention") ?? "90d"),
     clientTokenTtlMs: parseDuration("--client-token-ttl", pick("client-token-ttl") ?? "24h"),
     serviceNetworks: parseServiceNetworks(pick("service-network") ?? SERVICE_NETWORK),
+    console: parseConsole(pick("console") ?? "auto"),
   };
 }

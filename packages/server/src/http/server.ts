@@ -1,4 +1,4 @@
-// The only module that knows HTTP: API on POST/GET of any path, /healthz, /metrics, body limit, timeouts.
+// The only module that knows HTTP: API on POST/GET of any path, /healthz, /metrics, /console, body limit, timeouts.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ApiError } from "@sgplane/catalogue";
@@ -7,6 +7,7 @@ import { type ApiOutcome, type ApiRequest, handleApiRequest, type PipelineDeps, 
 import { encodeEnvelope } from "../protocol/encode-envelope.ts";
 import { type Envelope, failureEnvelope } from "../protocol/envelope.ts";
 import { sniffAction } from "../protocol/parse-request.ts";
+import { CONSOLE_PREFIX, type ConsoleHandler } from "./console.ts";
 import { type StreamStats, streamFeed } from "./feed-stream.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -33,6 +34,8 @@ export interface HttpDeps extends PipelineDeps {
   readonly limits: HttpLimits;
   /** Open GET /feed streams (a gauge). */
   readonly streams?: StreamStats;
+  /** GET/HEAD /console…: the web console's files (absent: /console is an API path like any other). */
+  readonly console?: ConsoleHandler;
 }
 
 /** How much of the start and the end of an oversized body is kept to find the Action it names. */
@@ -181,6 +184,13 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps) 
       { ...apiRequest(req, requestId, query, ""), requestId },
       deps.streams ?? { open: 0 },
     );
+  }
+  if (
+    deps.console !== undefined &&
+    (pathname === CONSOLE_PREFIX || pathname.startsWith(`${CONSOLE_PREFIX}/`)) &&
+    (req.method === "GET" || req.method === "HEAD")
+  ) {
+    return deps.console(req, res, pathname);
   }
   if (req.method === "GET" && pathname === "/metrics") {
     return send(res, 200, await deps.metrics.registry.metrics(), requestId, deps.metrics.registry.contentType);

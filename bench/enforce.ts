@@ -5,12 +5,12 @@
 // first probe that sees the new verdict, from the API call's answer and from the event's commit Time.
 //
 // The baseline, alternated flip by flip in the same lab: the bench's own table in the host namespace flips a drop
-// of FLOOR_PORT with a one-rule `nft -f -` (hostCommands, as the agent runs nft), timed from just before that
-// command: the floor no agent can go under (nft's start and the kernel's commit, and this probing).
+// of FLOOR_PORT with a one-rule transaction (hostCommands, as the agent runs nft: one `nft -i` session), timed from
+// just before that command: the floor no agent can go under (nft's parse, the kernel's commit, and this probing).
 import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { hostCommands } from "@sgplane/agent";
+import { type HostCommands, hostCommands } from "@sgplane/agent";
 import { SgplaneClient } from "@sgplane/sdk";
 import { createLab, type Lab, labAvailability } from "../packages/agent/test/lab/index.ts";
 import { spread, spreadCells } from "./stats.ts";
@@ -202,6 +202,7 @@ export async function enforceFigures(deps: EnforceDeps): Promise<string[]> {
   const lab = await createLab({ endpoints: [{ name: "a" }, { name: "b" }], ports: [PORT, FLOOR_PORT], recheck: false });
   let server: Launched | undefined;
   let agent: Launched | undefined;
+  let floor: HostCommands | undefined;
   try {
     const seedPath = join(deps.dir, "enforce-seed.json");
     await writeFile(seedPath, JSON.stringify(seed(lab)));
@@ -229,8 +230,11 @@ export async function enforceFigures(deps: EnforceDeps): Promise<string[]> {
     ]);
     const agentStartMs = performance.now() - agentStarted;
     const client = new SgplaneClient({ baseUrl: server.url, region: REGION, ...KEY });
-    const floor = hostCommands({ netns: lab.host.netns });
-    await floor.apply(
+    // The agent's own way of running nft (one long-lived `nft -i`), so the floor is the kernel's commit and nft's
+    // parse, not a process start.
+    const floorNft = hostCommands({ netns: lab.host.netns, mode: "session" });
+    floor = floorNft;
+    await floorNft.apply(
       `table inet ${TABLE} {\n  chain forward {\n    type filter hook forward priority filter + 10; policy accept;\n  }\n}\n`,
     );
     let { Cursor: cursor } = await client.describeFeedEvents({});
@@ -267,7 +271,7 @@ export async function enforceFigures(deps: EnforceDeps): Promise<string[]> {
       // The floor: FLOOR_PORT dropped by the bench's own one-rule table, or not.
       const b = await watch(lab, FLOOR_PORT, open, async () => {
         const t = performance.now();
-        await floor.apply(
+        await floorNft.apply(
           `flush chain inet ${TABLE} forward\nadd rule inet ${TABLE} forward udp dport ${FLOOR_PORT} ${open ? "accept" : "drop"}\n`,
         );
         floorSide.callMs.push(performance.now() - t);
@@ -299,12 +303,13 @@ export async function enforceFigures(deps: EnforceDeps): Promise<string[]> {
       "|---|---|---|---|---|---|---|---|---|",
       `| agent (bind / unbind b's group via the SDK) | API answer | ${agentSide.fromAnswer.length} | ${spreadCells(spread(agentSide.fromAnswer))} | ${f1(spread(agentSide.callMs).p50)} / ${f1(spread(agentSide.callMs).p99)} | ${agentSide.flaps} | ${agentSide.probes} |`,
       `| agent | commit Time (ms clock) | ${agentSide.fromCommit.length} | ${spreadCells(spread(agentSide.fromCommit))} | | | |`,
-      `| baseline: one-rule \`nft -f -\` in the host namespace | command start | ${floorSide.fromAnswer.length} | ${spreadCells(spread(floorSide.fromAnswer))} | ${f1(spread(floorSide.callMs).p50)} / ${f1(spread(floorSide.callMs).p99)} | ${floorSide.flaps} | ${floorSide.probes} |`,
+      `| baseline: one-rule nft transaction (an \`nft -i\` session, as the agent's) in the host namespace | command start | ${floorSide.fromAnswer.length} | ${spreadCells(spread(floorSide.fromAnswer))} | ${f1(spread(floorSide.callMs).p50)} / ${f1(spread(floorSide.callMs).p99)} | ${floorSide.flaps} | ${floorSide.probes} |`,
       "",
       `Opening / closing p50: agent ${f1(spread(agentSide.opened).p50)} / ${f1(spread(agentSide.closed).p50)} ms, baseline ${f1(spread(floorSide.opened).p50)} / ${f1(spread(floorSide.closed).p50)} ms. ` +
         `Agent start (snapshot + first apply) ${agentStartMs.toFixed(0)} ms; lab probes ${lab.stats.probes}, late UDP ${lab.stats.lateUdp}.`,
     ];
   } finally {
+    await floor?.close();
     if (agent !== undefined) await deps.stop(agent);
     if (server !== undefined) await deps.stop(server);
     await lab.destroy();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,7 +27,7 @@ describe("parseFakeApplies", () => {
 });
 
 describe("the fake nft script", () => {
-  it("logs the tag, the time and the last port of a script; refuses a listing", () => {
+  it("logs the tag, the time and the last port of a script, per nft -f and per nft -i line; answers a listing as for a missing table", () => {
     const dir = mkdtempSync(join(tmpdir(), "sgplane-fake-nft-"));
     try {
       const path = join(dir, "nft");
@@ -50,6 +50,30 @@ describe("the fake nft script", () => {
       );
       for (const a of applies) assert.ok(a.atMs >= before - 1 && a.atMs <= Date.now() + 1, `${a.atMs}`);
       assert.throws(() => execFileSync(path, ["list", "table", "inet", "sgplane"], { env, stdio: "pipe" }));
+
+      // nft -i, as the agent's session speaks it: a script per line, each followed by a listing of its end marker.
+      writeFileSync(log, "");
+      const session = spawnSync(path, ["-i"], {
+        env,
+        input:
+          "flush chain inet sgplane r; add rule inet sgplane r udp dport 20001 accept; add rule inet sgplane r tcp dport 20003 accept\n" +
+          "list table inet end_1\nflush chain inet sgplane r\nlist table inet end_2\n",
+        encoding: "utf8",
+      });
+      assert.equal(session.status, 0);
+      assert.equal(
+        session.stderr,
+        ["end_1", "end_2"]
+          .map((m) => `Error: No such file or directory\nlist table inet ${m}\n${" ".repeat(21)}^^^\n`)
+          .join(""),
+      );
+      assert.deepEqual(
+        parseFakeApplies(readFileSync(log, "utf8")).applies.map((a) => [a.tag, a.port]),
+        [
+          ["t3", 20003],
+          ["t3", undefined],
+        ],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -26,6 +26,8 @@ export interface FanoutDeps {
   readonly engine: string;
   readonly agents: number;
   readonly changes: number;
+  /** sgplane agent --nft-mode. */
+  readonly nftMode: "session" | "exec";
 }
 
 const REGION = "cn-bj2";
@@ -172,6 +174,8 @@ export async function fanoutFigures(deps: FanoutDeps): Promise<string[]> {
               AGENT_KEY.privateKey,
               "--nft",
               nft,
+              "--nft-mode",
+              deps.nftMode,
               "--drift-check",
               "0",
               "--listen",
@@ -307,7 +311,7 @@ export async function fanoutFigures(deps: FanoutDeps): Promise<string[]> {
     const perApply = (of: "cpuSeconds" | "childSeconds") => (cpu(1, processes.length, of) * seconds * 1000) / applies;
     const agentRss = after.slice(1).map((u) => u.rssMb);
     return [
-      `\nCommit → applied on every host (${deps.engine}), ${deps.agents} agents following one server (${deps.changes} rule changes, each alternated with one for the baseline's followers; fake nft; ms from the event's commit Time):\n`,
+      `\nCommit → applied on every host (${deps.engine}), ${deps.agents} agents following one server (${deps.changes} rule changes, each alternated with one for the baseline's followers; fake nft, --nft-mode ${deps.nftMode}; ms from the event's commit Time):\n`,
       "| path | changes | all applied p50 | p99 | max | median agent p50 | median agent p99 | last apply from the API answer p50 / p99 |",
       "|---|---|---|---|---|---|---|---|",
       `| ${deps.agents} \`sgplane agent\` processes, fake nft | ${allApplied.length} | ${spreadCells(spread(allApplied))} | ${f1(spread(medianAgent).p50)} | ${f1(spread(medianAgent).p99)} | ${f1(spread(fromAnswer).p50)} / ${f1(spread(fromAnswer).p99)} |`,

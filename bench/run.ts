@@ -2,7 +2,7 @@
 // Server processes are pinned to core 0 and this load generator to core 1 (taskset), since the machine has 2 cores;
 // wrk, spawned from here, inherits core 1.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -46,7 +46,9 @@ const { values: opts } = parseArgs({
     /** fanout: agent processes following one server, and the rule changes measured. */
     agents: { type: "string", default: "100" },
     "fanout-changes": { type: "string", default: "100" },
-    /** Write a V8 CPU profile of each sgplane server into this directory (node --cpu-prof). */
+    /** fanout: how the agents run nft (sgplane agent --nft-mode): session (one nft -i each) or exec (nft -f per apply). */
+    "fanout-nft-mode": { type: "string", default: "session" },
+    /** Write a V8 CPU profile of each sgplane server (and fanout agent) into this directory (node --cpu-prof). */
     profile: { type: "string" },
   },
 });
@@ -59,6 +61,10 @@ const DELIVERY_RATE = Number(opts["delivery-rate"]);
 const FLIPS = Number(opts.flips);
 const AGENTS = Number(opts.agents);
 const FANOUT_CHANGES = Number(opts["fanout-changes"]);
+const FANOUT_NFT_MODE = opts["fanout-nft-mode"];
+if (FANOUT_NFT_MODE !== "session" && FANOUT_NFT_MODE !== "exec") {
+  throw new Error(`--fanout-nft-mode ${FANOUT_NFT_MODE}: session or exec`);
+}
 for (const [name, n] of [
   ["--flips", FLIPS],
   ["--agents", AGENTS],
@@ -598,16 +604,33 @@ const agentLines: string[] = [];
 
 /**
  * User + system CPU seconds so far of a process started here (taskset execs node: its pid is node's), of its children
- * it has waited for (an agent's nft runs), and its RSS.
+ * (an agent's nft: the ones it has waited for, and the live ones, such as its long-lived `nft -i`), and its RSS.
  */
 function usage(p: { child: ChildProcess }): { cpuSeconds: number; childSeconds: number; rssMb: number } {
   const proc = p as Proc;
-  const fields = readFileSync(`/proc/${proc.child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const pid = proc.child.pid;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   return {
     cpuSeconds: cpuMicros(proc) / 1e6,
-    childSeconds: (Number(fields[13]) + Number(fields[14])) / 100,
+    childSeconds: (Number(fields[13]) + Number(fields[14])) / 100 + liveChildrenSeconds(pid),
     rssMb: rssMb(proc),
   };
+}
+
+/** CPU seconds of a process's live children so far (their own and their waited-for children's). */
+function liveChildrenSeconds(pid: number | undefined): number {
+  let seconds = 0;
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) {
+        const f = readFileSync(`/proc/${child}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+        seconds += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+      }
+    }
+  } catch {
+    // A child that ended between the listing and the read: counted in the parent's waited-for time.
+  }
+  return seconds;
 }
 
 const AGENT_READY = /status at (http:\/\/\S+)/;
@@ -639,9 +662,11 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
         dir,
         agents: AGENTS,
         changes: FANOUT_CHANGES,
+        nftMode: FANOUT_NFT_MODE,
         serve: async (seedPath) => serve(await freshDb(engine, dir, `fanout${n++}`), ["--seed", seedPath]),
         // The agents on both cores (the machine's 2), the server on core 0 as everywhere.
-        agent: (args, env) => startProcess([MAIN, "agent", ...args], { cores: "0,1", ready: AGENT_READY, env }),
+        agent: (args, env) =>
+          startProcess([...PROFILE, MAIN, "agent", ...args], { cores: "0,1", ready: AGENT_READY, env }),
         stop: (p) => stop(p as Proc),
         usage,
       })),

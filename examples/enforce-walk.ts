@@ -54,7 +54,12 @@ const interrupt = new AbortController();
 /** Rejects as soon as Ctrl-C is pressed; only for waits, never for a command that makes something. */
 function unlessInterrupted<T>(promise: Promise<T>): Promise<T> {
   const { signal } = interrupt;
-  if (signal.aborted) return Promise.reject(new Interrupted());
+  if (signal.aborted) {
+    // The step was started anyway (its argument): a later failure of it, as cleanup pulls the namespaces away, must
+    // not become an unhandled rejection that ends the walk before its cleanup.
+    promise.catch(() => {});
+    return Promise.reject(new Interrupted());
+  }
   return new Promise((resolve, reject) => {
     const stop = () => reject(new Interrupted());
     signal.addEventListener("abort", stop, { once: true });
@@ -253,9 +258,13 @@ async function walk(): Promise<void> {
   /** Until the agent's nftables are in step with every change so far; returns how long that took. */
   const applied = async (): Promise<number> => {
     const started = Date.now();
-    const { Head } = await demo.describeFeedEvents({});
+    // Interruptible like every wait of the walk: a step whose call was under way at Ctrl-C reports nothing after it.
+    const { Head } = await unlessInterrupted(demo.describeFeedEvents({}));
     for (;;) {
-      const status = (await (await fetch(`${agent.match}/healthz`)).json()) as { ok: boolean; position: number };
+      const status = (await unlessInterrupted(fetch(`${agent.match}/healthz`).then((r) => r.json()))) as {
+        ok: boolean;
+        position: number;
+      };
       if (status.ok && status.position >= Head) return Date.now() - started;
       if (Date.now() - started > 15_000) throw new Error(`the agent is not in step: ${JSON.stringify(status)}`);
       await unlessInterrupted(new Promise((resolve) => setTimeout(resolve, 20)));

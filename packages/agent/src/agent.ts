@@ -83,6 +83,8 @@ export class Agent {
   #failures = 0;
   /** A change could not be applied yet (it is retried). */
   #behind = false;
+  /** nft died during an apply, so whether it committed is unknown: the next apply makes the table again, whole. */
+  #unsure = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #saveTimer: NodeJS.Timeout | undefined;
   #driftTimer: NodeJS.Timeout | undefined;
@@ -159,6 +161,7 @@ export class Agent {
     clearTimeout(this.#saveTimer);
     await this.#following;
     await this.#queue;
+    await this.#o.commands.close();
     await this.#save();
   }
 
@@ -238,6 +241,17 @@ export class Agent {
   }
 
   async #applyChanges(): Promise<void> {
+    if (this.#unsure) {
+      this.#pendingEvents = 0;
+      try {
+        await this.#applyAll("unsure");
+      } catch (error) {
+        this.#behind = true;
+        this.#fail("apply", error);
+        this.#retryLater();
+      }
+      return;
+    }
     const started = performance.now();
     const stale = this.#stale;
     this.#stale = emptyStale();
@@ -251,6 +265,8 @@ export class Agent {
         await this.#o.commands.apply(script);
       } catch (error) {
         this.#behind = true;
+        // A refusal applied nothing; a killed nft may have committed.
+        if (!(error instanceof CommandError) || error.code === null) this.#unsure = true;
         this.#fail("apply", error);
         this.#retryLater();
         return;
@@ -267,6 +283,7 @@ export class Agent {
     const next = this.#builder.build(this.#world, "all");
     const script = fullScript(this.#table, next);
     await this.#o.commands.apply(script);
+    this.#unsure = false;
     this.#installed(next);
     this.#done(folded, "full", started, { reason, lines: script.split("\n").length - 1 });
   }

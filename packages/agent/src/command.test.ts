@@ -24,6 +24,18 @@ describe("sgplane agent flags", () => {
     }
   });
 
+  it("runs nft as one long-lived session unless told to run a process per change", () => {
+    const session = agentOptions(keys, {});
+    const exec = agentOptions([...keys, "--nft-mode", "exec"], {});
+    assert.ok(session !== "help" && exec !== "help");
+    assert.equal(session.nftMode, "session");
+    assert.equal(exec.nftMode, "exec");
+    assert.throws(
+      () => agentOptions([...keys, "--nft-mode", "batch"], {}),
+      /--nft-mode: 'batch' is not session or exec/,
+    );
+  });
+
   it("names the flag that is wrong", () => {
     assert.throws(() => agentOptions(["--public-key", "p", "--private-key", "k"], {}), /--host-file is required/);
     assert.throws(() => agentOptions([...keys, "--table", "1x"], {}), /--table: '1x'/);

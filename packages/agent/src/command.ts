@@ -5,8 +5,9 @@ import { SgplaneClient } from "@sgplane/sdk";
 import pino from "pino";
 import { Agent } from "./agent.ts";
 import { HostFileError, readHostFile } from "./host-file.ts";
+import { nodeHttpFetch } from "./http-fetch.ts";
 import { agentMetrics } from "./metrics.ts";
-import { hostCommands } from "./nft.ts";
+import { hostCommands, type NftMode } from "./nft.ts";
 import { fullScript } from "./nft-script.ts";
 import { RulesetBuilder } from "./ruleset.ts";
 import { startStatusServer } from "./status-server.ts";
@@ -26,6 +27,8 @@ Keeps this host's nftables in step with the security groups of the resources tha
   --table NAME            the agent's own nftables table, inet family (default sgplane)
   --netns NAME            apply inside this network namespace (nsenter --net=/run/netns/NAME nft ...)
   --nft PATH              the nft program (default nft)
+  --nft-mode MODE         session: one long-lived \`nft -i\`, a script per line, each line one transaction
+                          (default); exec: a \`nft -f -\` process per change (an nft without -i)
   --service-network CIDR  never filtered, both ways (repeatable; default 100.64.0.0/10, UCloud's service network)
   --drift-check SECONDS   how often to check the table for changes made by others (default 2; 0: never)
   --listen HOST:PORT      /healthz and /metrics (default 127.0.0.1:9610; port 0: any free port)
@@ -51,6 +54,7 @@ export function agentOptions(argv: readonly string[], env: Readonly<Record<strin
       table: { type: "string" },
       netns: { type: "string" },
       nft: { type: "string" },
+      "nft-mode": { type: "string" },
       "service-network": { type: "string", multiple: true },
       "drift-check": { type: "string" },
       listen: { type: "string" },
@@ -91,6 +95,10 @@ export function agentOptions(argv: readonly string[], env: Readonly<Record<strin
   if (values.netns !== undefined && !/^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/.test(values.netns)) {
     throw new UsageError(`--netns: '${values.netns}' is not a network namespace name (letters, digits, . _ -)`);
   }
+  const nftMode = values["nft-mode"] ?? "session";
+  if (nftMode !== "session" && nftMode !== "exec") {
+    throw new UsageError(`--nft-mode: '${nftMode}' is not session or exec`);
+  }
   return {
     hostFile,
     baseUrl: values["base-url"] ?? env.SGPLANE_BASE_URL ?? "http://127.0.0.1:8080",
@@ -101,6 +109,7 @@ export function agentOptions(argv: readonly string[], env: Readonly<Record<strin
     table,
     netns: values.netns,
     nft: values.nft,
+    nftMode: nftMode as NftMode,
     serviceNetworks,
     driftCheckMs: Math.round(drift * 1000),
     listen: { host: (listen[1] ?? "").replace(/^\[(.*)\]$/, "$1"), port: Number(listen[2]) },
@@ -128,7 +137,25 @@ export async function runAgentCommand(
     return 0;
   }
   const logger = pino({ level: o.logLevel, base: { component: "agent" } });
-  const client = new SgplaneClient({ baseUrl: o.baseUrl, publicKey: o.publicKey, privateKey: o.privateKey });
+  const httpFetch = nodeHttpFetch();
+  const client = new SgplaneClient({
+    baseUrl: o.baseUrl,
+    publicKey: o.publicKey,
+    privateKey: o.privateKey,
+    fetch: httpFetch,
+  });
+  try {
+    return await runAgent(o, client, logger);
+  } finally {
+    httpFetch.close();
+  }
+}
+
+async function runAgent(
+  o: Exclude<ReturnType<typeof agentOptions>, "help">,
+  client: SgplaneClient,
+  logger: pino.Logger,
+): Promise<number> {
   let host: Awaited<ReturnType<typeof readHostFile>>;
   try {
     host = await readHostFile(o.hostFile);
@@ -146,13 +173,15 @@ export async function runAgentCommand(
     return 0;
   }
   const metrics = agentMetrics();
+  const commands = hostCommands({
+    mode: o.nftMode,
+    ...(o.nft !== undefined && { nft: o.nft }),
+    ...(o.netns !== undefined && { netns: o.netns }),
+  });
   const agent = new Agent({
     client,
     host,
-    commands: hostCommands({
-      ...(o.nft !== undefined && { nft: o.nft }),
-      ...(o.netns !== undefined && { netns: o.netns }),
-    }),
+    commands,
     logger,
     metrics,
     table: o.table,
@@ -166,6 +195,7 @@ export async function runAgentCommand(
     await agent.start();
   } catch (error) {
     status.server.close();
+    await commands.close();
     const message = error instanceof Error ? error.message : String(error);
     logger.fatal({ event: "start-failed", err: message }, "agent did not start; the host's rules are unchanged");
     process.stderr.write(`sgplane agent: ${message}\n`);

@@ -28,7 +28,7 @@ export function agentMetrics() {
     }),
     applyDuration: new Histogram({
       name: "sgplane_agent_apply_duration_seconds",
-      help: "Time to render and apply one change to the host (nft -f).",
+      help: "Time to render and apply one change to the host (one nft transaction).",
       labelNames: ["kind"],
       buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       ...of,

@@ -77,13 +77,32 @@ describe("agent faults", { skip, timeout: 300_000 }, () => {
       ports: [...PORTS, 6666],
     });
     dir = await mkdtemp(join(tmpdir(), "sgplane-agent-faults-"));
-    // Stands in for a kernel that refuses a rule: nft itself, except that it refuses any ruleset opening port 6666.
+    // Stands in for a kernel that refuses a rule: nft itself, except that it refuses any ruleset opening port 6666,
+    // both as `nft -f -` (exit 1) and in the agent's `nft -i` session (the script's line answered with an error and
+    // not passed on, so nothing of it is applied; every other line goes to a real `nft -i`).
     nftWrapper = join(dir, "nft-refusing-6666");
     await writeFile(
       nftWrapper,
-      '#!/bin/sh\nif [ "$1" = "-f" ]; then\n  script=$(cat)\n  case "$script" in *"dport 6666"*)\n' +
-        '    echo "Error: Could not process rule: Operation not supported" >&2; exit 1;;\n  esac\n' +
-        '  printf "%s\\n" "$script" | exec nft "$@"\nfi\nexec nft "$@"\n',
+      `#!/bin/bash
+refusal="Error: Could not process rule: Operation not supported"
+if [ "$1" = "-f" ]; then
+  script=$(cat)
+  case "$script" in *"dport 6666"*) echo "$refusal" >&2; exit 1;; esac
+  printf "%s\\n" "$script" | exec nft "$@"
+fi
+if [ "$1" = "-i" ]; then
+  coproc NFT { exec nft -i 2>&1; }
+  # A coprocess's descriptors are closed in subshells: hand nft's output on through a copy.
+  exec {out}<&"\${NFT[0]}"
+  cat <&"$out" &
+  while IFS= read -r line; do
+    case "$line" in *"dport 6666"*) echo "$refusal"; continue;; esac
+    printf "%s\\n" "$line" >&"\${NFT[1]}"
+  done
+  exit 0
+fi
+exec nft "$@"
+`,
     );
     await chmod(nftWrapper, 0o755);
     port = await freePort();

@@ -7,6 +7,8 @@ export {
   DEFAULT_TIMEOUT_MS,
   type Encoding,
   type Envelope,
+  type FetchedResponse,
+  type FetchLike,
   type RawResponse,
 } from "./client.ts";
 export {

@@ -46,6 +46,8 @@ interface CapturedEvent {
   readonly objectId: string;
   readonly state: string;
   readonly scope: EventScope;
+  /** The state itself, kept for a dry run (which reports it and writes nothing). */
+  readonly object?: object;
 }
 
 const GLOBAL: Place = { companyId: null, projectId: null, region: null };
@@ -66,7 +68,10 @@ export class FeedCapture {
   /** The scope of every group this transaction wrote: where its rules' and bindings' events belong. */
   readonly groupPlaces = new Map<string, Place>();
 
-  constructor(readonly enabled: boolean) {}
+  constructor(
+    readonly enabled: boolean,
+    private readonly keepObjects = false,
+  ) {}
 
   get size(): number {
     return this.#events.length;
@@ -77,7 +82,9 @@ export class FeedCapture {
   }
 
   #add(type: EventType, objectId: string, state: object, scope: EventScope): void {
-    if (this.enabled) this.#events.push({ type, objectId, state: JSON.stringify(state), scope });
+    if (!this.enabled) return;
+    if (this.keepObjects) this.#events.push({ type, objectId, state: "", scope, object: state });
+    else this.#events.push({ type, objectId, state: JSON.stringify(state), scope });
   }
 
   secGroup(type: "SecGroupCreated" | "SecGroupUpdated" | "SecGroupDeleted", g: SecGroupRow): void {

@@ -79,13 +79,13 @@ export class SqlStore implements Store {
   ): Promise<T> {
     try {
       await this.driver.write(async (conn) => {
-        const capture = new FeedCapture(true);
+        const capture = new FeedCapture(true, true);
         const tx = new SqlWriteTx(conn, this.#sql, capture, this.#feedWriter, { ...meta, internal: true });
         const result = await withClientToken(conn, meta.clientToken, () => fn(tx));
         const changes = capture.drain().map((e) => ({
           type: e.type,
           objectId: e.objectId,
-          state: JSON.parse(e.state) as object,
+          state: e.object ?? {},
         }));
         throw new RolledBack(result, changes);
       });

@@ -28,6 +28,7 @@ export function auditEntry(requestId: string, extra: Partial<AuditEntry> = {}): 
     retCode: 0,
     message: "",
     mutating: true,
+    dryRun: false,
     ...extra,
   };
 }
@@ -88,6 +89,8 @@ const CALLS: readonly AuditEntry[] = [
     region: "",
     projectId: "",
     params: JSON.stringify({ State: "(redacted)" }),
+    // A dry run's record: checked and answered, nothing changed.
+    dryRun: true,
   }),
 ];
 
@@ -178,6 +181,8 @@ export function auditTests(t: ContractContext): void {
       [{ retCodes: [0] }, ["r6", "r4", "r2", "r1"]],
       [{ failed: true }, ["r5", "r3"]],
       [{ failed: false }, ["r6", "r4", "r2", "r1"]],
+      [{ dryRun: true }, ["r6"]],
+      [{ dryRun: false }, ["r5", "r4", "r3", "r2", "r1"]],
       [{ companyId: A.companyId }, ["r3", "r2", "r1"]],
       [{ companyId: B.companyId }, ["r4"]],
       [{ projects: [A2.projectId] }, ["r3"]],

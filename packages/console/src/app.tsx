@@ -222,10 +222,17 @@ function Page(props: {
   switch (route.page) {
     case "signin":
     case "home":
-      if (props.role === "operator") navigate("#/admin/companies");
-      else if (props.home) navigate(href(props.home.region, props.home.project, "groups"));
-      else navigate("#/activity");
-      return null;
+      return (
+        <Redirect
+          to={
+            props.role === "operator"
+              ? "#/admin/companies"
+              : props.home
+                ? href(props.home.region, props.home.project, "groups")
+                : "#/activity"
+          }
+        />
+      );
     case "groups":
       return <Groups region={route.region} project={route.project} query={route.query} />;
     case "group":
@@ -252,4 +259,10 @@ function Page(props: {
         </>
       );
   }
+}
+
+/** Goes to another route once rendered (navigating during a render would change state in the middle of it). */
+function Redirect(props: { readonly to: string }) {
+  useEffect(() => navigate(props.to), [props.to]);
+  return null;
 }

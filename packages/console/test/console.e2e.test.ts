@@ -22,7 +22,7 @@ async function assertAccessible(page: Page, where: string) {
   assert.equal(found.length, 0, `axe on ${where}:\n${describeViolations(found)}`);
 }
 
-describe("console: journeys in headless chromium", { timeout: 180_000 }, () => {
+describe("console: journeys in headless chromium", { timeout: 400_000 }, () => {
   let server: ServerProcess;
   let browser: Browser | undefined;
   const errors: string[] = [];
@@ -227,7 +227,7 @@ describe("console: journeys in headless chromium", { timeout: 180_000 }, () => {
       { SGPLANE_CONFIG: "/nonexistent/sgplane-config.json" },
     );
     assert.equal(cli.code, 0, cli.stderr);
-    await page.getByRole("heading", { name: /^monitoring-from-cli/ }).waitFor({ timeout: 10_000 });
+    await page.getByRole("heading", { name: /^monitoring-from-cli/ }).waitFor({ timeout: 20_000 });
     await page.goto(`${server.url}/console/#/activity`);
     await page.getByRole("table", { name: "Audit records" }).getByText("UpdateSecGroup").first().waitFor();
     await assertAccessible(page, "activity page");

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import type { CallScope } from "../api/sign.ts";
 import { useApp, useLoad, useSingleFlight } from "../app-context.ts";
 import { href } from "../router.ts";
-import { Alert, allPages, Dialog, Field, Notice, Select } from "../ui/widgets.tsx";
+import { Alert, allPages, Dialog, Field, Notice, Pager, Select } from "../ui/widgets.tsx";
 import {
   type Direction,
   type Draft,
@@ -429,6 +429,9 @@ function DraftRow(props: {
   );
 }
 
+/** Bound resources shown a page at a time; the search box appears once there are more than a fifth of a page. */
+const BOUND_PAGE = 50;
+
 interface Bound {
   readonly ResourceId: string;
   readonly Name: string;
@@ -448,8 +451,15 @@ function BoundResources(props: {
 }) {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [dialog, setDialog] = useState<"unbind" | "unbind-all" | "bind" | undefined>();
+  const [search, setSearch] = useState("");
+  const [offset, setOffset] = useState(0);
   const targets: UnbindTarget[] = props.bound.map((b) => ({ ResourceId: b.ResourceId, Name: b.Name }));
-  const allSelected = props.bound.length > 0 && props.bound.every((b) => selected.has(b.ResourceId));
+  const needle = search.trim().toLowerCase();
+  const matching = needle
+    ? props.bound.filter((b) => [b.Name, b.ResourceId, b.PrivateIp].some((t) => t.toLowerCase().includes(needle)))
+    : props.bound;
+  const shown = matching.slice(offset, offset + BOUND_PAGE);
+  const allSelected = shown.length > 0 && shown.every((b) => selected.has(b.ResourceId));
   return (
     <section aria-labelledby="bound-title">
       <h2 id="bound-title">Bound resources ({props.bound.length})</h2>
@@ -464,6 +474,17 @@ function BoundResources(props: {
           Unbind all
         </button>
       </div>
+      {props.bound.length > BOUND_PAGE / 5 && (
+        <Field
+          label="Search bound resources"
+          type="search"
+          value={search}
+          onValue={(v) => {
+            setSearch(v);
+            setOffset(0);
+          }}
+        />
+      )}
       <table class="list" aria-label="Bound resources">
         <thead>
           <tr>
@@ -473,7 +494,7 @@ function BoundResources(props: {
                 aria-label="Select every bound resource"
                 checked={allSelected}
                 onChange={(e) =>
-                  setSelected(e.currentTarget.checked ? new Set(props.bound.map((b) => b.ResourceId)) : new Set())
+                  setSelected(e.currentTarget.checked ? new Set(shown.map((b) => b.ResourceId)) : new Set())
                 }
               />
             </th>
@@ -484,7 +505,7 @@ function BoundResources(props: {
           </tr>
         </thead>
         <tbody>
-          {props.bound.map((b) => (
+          {shown.map((b) => (
             <tr key={`${b.ResourceId}/${b.SubResourceId}`} data-resource={b.ResourceId}>
               <td>
                 <input
@@ -518,6 +539,7 @@ function BoundResources(props: {
           )}
         </tbody>
       </table>
+      <Pager offset={offset} limit={BOUND_PAGE} total={matching.length} onOffset={setOffset} label="Bound resource" />
       {(dialog === "unbind" || dialog === "unbind-all") && (
         <UnbindDialog
           scope={props.scope}

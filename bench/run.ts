@@ -83,7 +83,10 @@ const CYCLE = 20_000;
 /** Bodies sent one by one to capture sgplane's replies for the baseline, from the start of the cycle. */
 const SAMPLE = 20;
 // The production build (npm run build), as operators run it.
-const MAIN = new URL("../packages/server/dist/bin/sgplane.mjs", import.meta.url).pathname;
+// SGPLANE_BENCH_MAIN: another build's bundle (`node scripts/build.mjs`, then copy packages/server/dist), to compare two
+// versions of the code run for run on the same machine.
+const MAIN =
+  process.env.SGPLANE_BENCH_MAIN ?? new URL("../packages/server/dist/bin/sgplane.mjs", import.meta.url).pathname;
 const BASELINE = new URL("./baseline-server.ts", import.meta.url).pathname;
 const pinned = (cores: number | string, args: string[]) => ["taskset", ["-c", String(cores), ...args]] as const;
 
@@ -180,6 +183,8 @@ interface DeliveryRow extends DeliveryFigures {
   expected: number;
   gapped: number;
   rssMb: number;
+  /** The servers' CPU time over the measured writes, µs per delivered event (writes included). */
+  cpuUsPerDelivery: number;
 }
 const deliveryRows: DeliveryRow[] = [];
 
@@ -768,9 +773,11 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
     await pacedWrites(urls, bodies, DELIVERY_RATE, 2); // warm-up
     pool.from = await feedHead(urls, headQuery);
     const seconds = DURATION * ROUNDS;
+    const cpuBefore = servers.reduce((n, s) => n + cpuMicros(s), 0);
     const writes = await pacedWrites(urls, bodies, DELIVERY_RATE, seconds);
     pool.to = await feedHead(urls, headQuery);
     await pool.reached(pool.to, 30_000);
+    const cpuUs = servers.reduce((n, s) => n + cpuMicros(s), 0) - cpuBefore;
     const gaps = pool.followers.filter((f) => f.positions.some((p, i) => i > 0 && p !== (f.positions[i - 1] ?? 0) + 1));
     deliveryRows.push({
       engine,
@@ -781,6 +788,7 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
       expected: (pool.to - pool.from) * FOLLOWERS,
       gapped: gaps.length,
       rssMb: servers.reduce((n, s) => n + rssMb(s), 0),
+      cpuUsPerDelivery: cpuUs / Math.max(1, (pool.to - pool.from) * FOLLOWERS),
       ...deliveryFigures(pool.latencies),
     });
     pool.close();
@@ -983,11 +991,11 @@ try {
   }
   if (deliveryRows.length > 0) {
     console.log(
-      "\nCommit → delivery (SSE followers; latency = follower's parse time − the event's commit Time, ms):\n\n| engine | servers | followers | writes/s | failed | deliveries (expected) | followers with a gap | p50 ms | p99 ms | max ms | server RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|",
+      "\nCommit → delivery (SSE followers; latency = follower's parse time − the event's commit Time, ms):\n\n| engine | servers | followers | writes/s | failed | deliveries (expected) | followers with a gap | p50 ms | p99 ms | max ms | server RSS MB | server CPU µs/delivery |\n|---|---|---|---|---|---|---|---|---|---|---|---|",
     );
     for (const d of deliveryRows) {
       console.log(
-        `| ${d.engine} | ${d.servers} | ${d.followers} | ${d.rate.toFixed(0)} | ${d.failed} | ${d.deliveries} (${d.expected}) | ${d.gapped} | ${d.p50} | ${d.p99} | ${d.max} | ${d.rssMb.toFixed(0)} |`,
+        `| ${d.engine} | ${d.servers} | ${d.followers} | ${d.rate.toFixed(0)} | ${d.failed} | ${d.deliveries} (${d.expected}) | ${d.gapped} | ${d.p50} | ${d.p99} | ${d.max} | ${d.rssMb.toFixed(0)} | ${d.cpuUsPerDelivery.toFixed(2)} |`,
       );
     }
   }

@@ -3,7 +3,7 @@
 // and a reconnecting client's Last-Event-ID resumes after it. A slow reader gets one page at a time: the next page
 // is read only once the socket has drained, so a follower costs the server a page of memory at most.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type ActionInput, ApiError } from "@sgplane/catalogue";
+import { type ActionInput, ApiError, type feedModels } from "@sgplane/catalogue";
 import { viewOf } from "../handlers/account/view.ts";
 import type { AccountContext } from "../handlers/context.ts";
 import { type ApiRequest, acceptRequest, type Call, type PipelineDeps, recordCall } from "../pipeline.ts";
@@ -34,17 +34,45 @@ export interface StreamStats {
   open: number;
 }
 
+/**
+ * A stream's body runs until the connection closes (no chunked encoding, Connection: close): a stream ends only when
+ * the server or the client ends it, so there is no connection to reuse, and each write is then one socket write
+ * instead of Node's corked chunk (size line, data, CRLF) flushed on the next tick.
+ */
 function sseHeaders(res: ServerResponse, requestId: string): void {
+  res.removeHeader("Transfer-Encoding");
   res.writeHead(200, {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-cache, no-transform",
-    Connection: "keep-alive",
+    Connection: "close",
     "X-Accel-Buffering": "no",
     "X-UCloud-Request-UUID": requestId,
   });
 }
 
 const errorEvent = (envelope: Envelope): string => `event: error\ndata: ${JSON.stringify(envelope)}\n\n`;
+
+/**
+ * Each event's SSE message as bytes, made once and shared by every stream that sends it: an event from the hub's
+ * memory is one object for all its followers, so a thousand streams encode it once instead of a thousand times.
+ */
+const frames = new WeakMap<feedModels.FeedEvent, Buffer>();
+
+function frameOf(e: feedModels.FeedEvent): Buffer {
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    frame = Buffer.from(`id: ${e.Cursor}\nevent: ${e.Type}\ndata: ${jsonText(e)}\n\n`);
+    frames.set(e, frame);
+  }
+  return frame;
+}
+
+/** A page's messages as one write (one chunk, one syscall). */
+function pageBytes(events: readonly feedModels.FeedEvent[]): Buffer | undefined {
+  if (events.length === 0) return undefined;
+  if (events.length === 1) return frameOf(events[0] as feedModels.FeedEvent);
+  return Buffer.concat(events.map(frameOf));
+}
 
 /** Resolves true once the socket has drained, false if it closed or did not drain in time. */
 function drained(res: ServerResponse): Promise<boolean> {
@@ -123,12 +151,11 @@ export async function streamFeed(
     while (!abort.signal.aborted && !feed.closed) {
       const page = await feed.read(after, filter, PAGE);
       after = page.next;
-      let text = "";
-      for (const e of page.events) text += `id: ${e.Cursor}\nevent: ${e.Type}\ndata: ${jsonText(e)}\n\n`;
-      if (text === "" && Date.now() - lastWrite >= KEEPALIVE_MS) text = ": keepalive\n\n";
-      if (text !== "") {
+      const bytes = pageBytes(page.events);
+      const out = bytes ?? (Date.now() - lastWrite >= KEEPALIVE_MS ? ": keepalive\n\n" : undefined);
+      if (out !== undefined) {
         lastWrite = Date.now();
-        if (!res.write(text) && !(await drained(res))) break;
+        if (!res.write(out) && !(await drained(res))) break;
       }
       // Nothing can run between this check and setting wake, so no advance is missed.
       if (page.events.length < PAGE && feed.head <= page.head && !abort.signal.aborted && !feed.closed) {

@@ -269,7 +269,12 @@ function walkSuite(engine: "sqlite" | "postgres") {
       seen.ok++;
       assert.equal(dry.body.DryRun, true, label);
       const changes = dry.body.Changes as { Type: string; ObjectId: string; State: Json; Provisional?: boolean }[];
-      const events = await eventsOf(mark.cursor, real.requestId);
+      // On PostgreSQL a sequencer numbers events just after their commit: give them a moment to be readable.
+      let events = await eventsOf(mark.cursor, real.requestId);
+      for (let i = 0; i < 40 && events.length < changes.length; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        events = await eventsOf(mark.cursor, real.requestId);
+      }
       assert.deepEqual(
         changes.map((c) => c.Type),
         events.map((e) => e.Type),

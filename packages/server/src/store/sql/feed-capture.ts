@@ -253,20 +253,7 @@ export interface FeedRecord {
   readonly action: string;
   readonly audit: AuditEntry | undefined;
   readonly timeMs: number;
-  /**
-   * A create's ClientToken answer, to be written with the rest (PostgreSQL: in the same statement as the events and
-   * the audit record, one round trip less per create).
-   */
-  readonly tokenAnswer?: TokenAnswer;
 }
-
-export interface TokenAnswer {
-  readonly scope: string;
-  readonly token: string;
-  readonly answer: string;
-}
-
-const SAVE_TOKEN_ANSWER = "UPDATE client_tokens SET answer = ? WHERE scope = ? AND token = ?";
 
 /** A run of consecutive events of one company (or of global objects: null), as one row of `events`. */
 interface Run {
@@ -383,11 +370,6 @@ ev AS (
 )
 INSERT INTO audit (${AUDIT_COLUMNS}, tx_seq)
 SELECT ${AUDIT_COLUMNS}, (SELECT s FROM t) FROM json_to_recordset(?::json) AS a(${AUDIT_RECORD})`;
-  // The same, and a ClientToken's answer (a data-modifying WITH runs whether or not it is referenced).
-  const pendingRecordWithToken = pendingRecord.replace(
-    "\nINSERT INTO audit",
-    `,\ntok AS (${SAVE_TOKEN_ANSWER})\nINSERT INTO audit`,
-  );
   const appendAuditJson = `INSERT INTO audit (${AUDIT_COLUMNS})
 SELECT ${AUDIT_COLUMNS} FROM json_to_recordset(?::json) AS a(${AUDIT_RECORD})`;
 
@@ -440,21 +422,12 @@ SELECT ${AUDIT_COLUMNS} FROM json_to_recordset(?::json) AS a(${AUDIT_RECORD})`;
       events: run.events,
     }));
     const audit = r.audit === undefined ? "[]" : auditJson([{ a: r.audit, events: r.events.length }]);
-    const t = r.tokenAnswer;
-    if (t === undefined) await conn.run(pendingRecord, [JSON.stringify(runs), audit]);
-    else await conn.run(pendingRecordWithToken, [JSON.stringify(runs), t.answer, t.scope, t.token, audit]);
+    await conn.run(pendingRecord, [JSON.stringify(runs), audit]);
   }
 
   return {
     sink: {
       async write(conn: SqlConn, records: readonly FeedRecord[]): Promise<void> {
-        for (const r of records) {
-          // Nothing else to write (feed and audit off): the answer on its own.
-          const t = r.tokenAnswer;
-          if (t !== undefined && r.events.length === 0 && r.audit === undefined) {
-            await conn.run(SAVE_TOKEN_ANSWER, [t.answer, t.scope, t.token]);
-          }
-        }
         const worth = records.filter((r) => r.events.length > 0 || r.audit !== undefined);
         if (worth.length === 0) return;
         if (d.feedPositions === "in-transaction") await writeInTransaction(conn, worth);

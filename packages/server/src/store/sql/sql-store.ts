@@ -40,7 +40,6 @@ export class SqlStore implements Store {
   readonly feedEnabled: boolean;
   readonly #sql: WriteSql;
   readonly #feedWriter: FeedWriter;
-  readonly #deferTokenAnswers: boolean;
   /** Shared by this store's read transactions only. */
   readonly #secGroups = new SecGroupCache();
 
@@ -52,7 +51,6 @@ export class SqlStore implements Store {
     this.feedEnabled = options.feed ?? true;
     this.#sql = writeSqlFor(driver.dialect);
     this.#feedWriter = feedWriterFor(driver.dialect);
-    this.#deferTokenAnswers = driver.dialect.feedPositions === "sequenced";
   }
 
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
@@ -65,21 +63,8 @@ export class SqlStore implements Store {
     const value = await this.driver.write(async (conn) => {
       const capture = new FeedCapture(this.feedEnabled && meta?.internal !== true);
       const tx = new SqlWriteTx(conn, this.#sql, capture, this.#feedWriter, meta);
-      const claim = meta?.clientToken;
-      if (claim === undefined || !this.#deferTokenAnswers) {
-        const result = await withClientToken(conn, claim, () => fn(tx));
-        events = tx.finish();
-        return result;
-      }
-      // PostgreSQL: the answer goes in with the events and the audit record, in their one statement. (Not on SQLite:
-      // a repeat in the same group-commit batch must find the answer already written, and statements cost no trip.)
-      const outcome = await claimClientToken(conn, claim);
-      if (outcome.kind === "replay") {
-        events = tx.finish();
-        return outcome.answer as T;
-      }
-      const result = await fn(tx);
-      events = tx.finish({ scope: claim.scope, token: claim.token, answer: JSON.stringify(result) });
+      const result = await withClientToken(conn, meta?.clientToken, () => fn(tx));
+      events = tx.finish();
       return result;
     });
     if (events > 0) this.driver.feed.committed();

@@ -14,7 +14,7 @@ import type {
   WriteTx,
 } from "../port.ts";
 import type { SqlConn } from "./driver.ts";
-import type { FeedCapture, FeedWriter, TokenAnswer } from "./feed-capture.ts";
+import type { FeedCapture, FeedWriter } from "./feed-capture.ts";
 import { type FirewallRaw, firewallParams, rulesJson, toFirewall } from "./firewall-sql.ts";
 import { expandIds, idChunks } from "./in-list.ts";
 import type { ValuesInsert } from "./multi-row.ts";
@@ -40,7 +40,7 @@ export class SqlWriteTx extends SqlInventoryWriteTx implements WriteTx {
    * Hands the transaction's feed events and its call's audit record (none for an internal write) to be written as
    * its last statements; returns how many events.
    */
-  finish(tokenAnswer?: TokenAnswer): number {
+  finish(): number {
     const events = this.feed.drain();
     const meta = this.meta;
     if (meta?.internal === true) return 0;
@@ -52,7 +52,6 @@ export class SqlWriteTx extends SqlInventoryWriteTx implements WriteTx {
       action: meta?.action ?? "Internal",
       audit: meta?.audit,
       timeMs: Date.now(),
-      ...(tokenAnswer !== undefined && { tokenAnswer }),
     });
     return events.length;
   }

@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import type { ActionInput } from "@sgplane/catalogue";
 import { RetCodeError, SgplaneClient } from "@sgplane/sdk";
 import { DEMO, EXAMPLE_SEED, OPERATOR, type ServerProcess, startPostgresCluster, startServer } from "./harness.ts";
 
@@ -83,7 +84,7 @@ describe("ClientToken: one server (SQLite file)", () => {
     }
     assert.equal(await groupCount(c), groups);
     assert.equal(await feedHead(c), head);
-    const rules = await c.createSecGroupRule({
+    const ruleRequest: ActionInput<"CreateSecGroupRule"> = {
       SecGroupId: first.SecGroupId,
       Rule: [
         {
@@ -96,21 +97,9 @@ describe("ClientToken: one server (SQLite file)", () => {
         },
       ],
       ClientToken: "ct-rule-1",
-    });
-    const replay = await c.createSecGroupRule({
-      SecGroupId: first.SecGroupId,
-      Rule: [
-        {
-          ProtocolType: "TCP",
-          DstPort: "5432",
-          IPRange: "10.0.0.0/8",
-          RuleAction: "Accept",
-          Priority: 40,
-          Direction: "Ingress",
-        },
-      ],
-      ClientToken: "ct-rule-1",
-    });
+    };
+    const rules = await c.createSecGroupRule(ruleRequest);
+    const replay = await c.createSecGroupRule(ruleRequest);
     assert.deepEqual(replay.RuleId, rules.RuleId);
     const [group] = (await c.describeSecGroup({ SecGroupId: [first.SecGroupId] })).DataSet;
     assert.equal(group?.Rule.filter((r) => r.DstPort === "5432").length, 1, "the rule exists once");

@@ -2,6 +2,7 @@
 // every one of its requests does; after a kill -9 its slice of the state must be "all acknowledged requests applied",
 // plus, at most, its one unacknowledged request applied in full. A half-applied batch matches neither.
 import { templateRules } from "../src/domain/sec-group-template.ts";
+import { generator, type Rand } from "./seeded-random.ts";
 
 export const COMPANY = 91001;
 export const PROJECT = "org-crash1";
@@ -117,7 +118,6 @@ export function sliceText(s: Slice): string {
   return [...bindings, ...groups].join("\n");
 }
 
-type Rand = () => number;
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
 function shuffle<T>(rand: Rand, xs: readonly T[]): T[] {
   const out = [...xs];
@@ -292,16 +292,4 @@ export function sliceFromExport(
     });
   }
   return { bindings, groups };
-}
-
-/** mulberry32, so a failing run can be replayed with its seed. */
-export function generator(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -26,7 +26,6 @@ import {
 } from "../src/store/postgres/test-database.ts";
 import {
   COMPANY,
-  generator,
   initialSlice,
   KEY,
   nextOp,
@@ -41,6 +40,7 @@ import {
   WORKERS,
 } from "./crash-model.ts";
 import { OPERATOR, type ServerProcess, startServer } from "./harness.ts";
+import { generator } from "./seeded-random.ts";
 
 const SOAK = process.env.SGPLANE_SOAK === "1";
 const RUNS = Number(process.env.SGPLANE_CRASH_RUNS ?? (SOAK ? 50 : 5));

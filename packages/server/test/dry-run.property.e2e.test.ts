@@ -10,6 +10,7 @@ import { Client } from "@sgplane/sdk";
 import fc from "fast-check";
 import { createTestDatabase } from "../src/store/postgres/test-database.ts";
 import { DEMO, EXAMPLE_SEED, OPERATOR, type ServerProcess, startServer } from "./harness.ts";
+import { generator } from "./seeded-random.ts";
 
 type Json = Record<string, unknown>;
 type Schema = {
@@ -52,18 +53,6 @@ function poolsOf(state: unknown): Pools {
     rules: [...collect(state, "RuleId"), "00000000-0000-4000-8000-000000000000"],
     firewalls: [...collect(state, "FWId"), "firewall-nope0001"],
     resources: [...collect(state, "ResourceId"), "uhost-nope0001", "uhost-newone01"],
-  };
-}
-
-/** A small deterministic generator: one fast-check integer seeds each request, resolved against the state it meets. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -308,7 +297,7 @@ function walkSuite(engine: "sqlite" | "postgres") {
           const reset = await send(operator, "AdminImportState", { State: initial });
           assert.equal(reset.retCode, 0, `${reset.message}\n${server.output().slice(-3000)}`);
           for (const { action, seed } of requests) {
-            const r = prng(seed);
+            const r = generator(seed);
             const pools = poolsOf(JSON.parse(await exported()));
             const schema = (catalogue[action] as ActionSpec).input as unknown as Schema;
             await check(action, objectFor(schema, pools, r));

@@ -21,6 +21,7 @@ import { after, describe, it } from "node:test";
 import type { Client } from "@sgplane/sdk";
 import { postgresSkipReason, queryDatabase } from "../src/store/postgres/test-database.ts";
 import { OPERATOR, type PostgresCluster, type ServerProcess, startPostgresCluster, startServer } from "./harness.ts";
+import { generator } from "./seeded-random.ts";
 
 const REQUESTS = Number(process.env.SGPLANE_FEED_RACE_REQUESTS ?? 3000);
 const IN_FLIGHT = 32;
@@ -69,18 +70,6 @@ const SEED_FILE = {
     },
   ],
 };
-
-/** mulberry32, so a failing run can be replayed with SGPLANE_FEED_RACE_SEED. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

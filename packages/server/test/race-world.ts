@@ -3,6 +3,7 @@
 import { performance } from "node:perf_hooks";
 import type { ServerProcess } from "./harness.ts";
 import { bindingsText, type Call, type Op, type RaceConfig, State } from "./race-model.ts";
+import { generator } from "./seeded-random.ts";
 
 export const REQUESTS = 3000;
 export const IN_FLIGHT = 32;
@@ -70,18 +71,6 @@ const EXPECTED: Record<Op["action"], readonly number[]> = {
   CreateSecGroup: [0, 58201],
   DescribeResourceSecGroup: [0],
 };
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with SGPLANE_RACE_SEED. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Group ids as this client knows them: alive (created, not seen deleted) and deleted. */
 interface KnownGroups {

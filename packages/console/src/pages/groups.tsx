@@ -5,7 +5,7 @@ import { useRef, useState } from "preact/hooks";
 import { CallError } from "../api/client.ts";
 import { useApp, useLoad, useSingleFlight } from "../app-context.ts";
 import { href, navigate } from "../router.ts";
-import { Alert, allPages, Dialog, Field, Notice, Pager, Select } from "../ui/widgets.tsx";
+import { Alert, allPages, Dialog, Field, FormButtons, Notice, Pager, Select } from "../ui/widgets.tsx";
 import { useRowWindow } from "../ui/windowed.ts";
 import { projectsOf, vpcsOf } from "../world.ts";
 import { UnbindDialog, type UnbindTarget } from "./unbind.tsx";
@@ -297,14 +297,7 @@ function CreateDialog(props: {
         <Field label="Tag" value={tag} onValue={setTag} maxLength={64} />
         <Field label="Remark" value={remark} onValue={setRemark} maxLength={256} />
         {named === undefined && <Alert error={error} />}
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={busy}>
-            Create
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormButtons label="Create" disabled={busy} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -344,14 +337,7 @@ function EditDialog(props: {
         <Field label="Tag" value={tag} onValue={setTag} maxLength={64} error={fieldError(error, "Tag")} />
         <Field label="Remark" value={remark} onValue={setRemark} maxLength={256} error={fieldError(error, "Remark")} />
         <Alert error={error} />
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={busy}>
-            Save
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormButtons label="Save" disabled={busy} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -419,14 +405,7 @@ function CopyDialog(props: {
           error={fieldError(error, "DstName")}
         />
         <Alert error={error} />
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={busy || targets.length === 0}>
-            Copy
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormButtons label="Copy" disabled={busy || targets.length === 0} onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -148,6 +148,24 @@ export function Dialog(props: {
   );
 }
 
+/** A dialog form's buttons: its submit (disabled while the call is in flight) and Cancel. */
+export function FormButtons(props: {
+  readonly label: string;
+  readonly disabled: boolean;
+  readonly onCancel: () => void;
+}) {
+  return (
+    <div class="buttons">
+      <button type="submit" class="primary" disabled={props.disabled}>
+        {props.label}
+      </button>
+      <button type="button" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 export function Pager(props: {
   readonly offset: number;
   readonly limit: number;

@@ -151,6 +151,16 @@ describe("CreateSecGroup", () => {
     await call("CreateSecGroup", { Name: "fifth", VPCID: VPC1 });
     await fam.failsUnchanged(() => call("CreateSecGroup", { Name: "sixth", VPCID: VPC1 }), 58201, "limit is 5");
   });
+
+  it("58202 when the web template's rules exceed RulesPerDirection, naming the group by its Name (it has no id yet)", async () => {
+    await fam.use(world(BASE));
+    await fam.admin().call("AdminSetQuota", { CompanyId: CO_A, RulesPerDirection: 3 });
+    const web = { Name: "front", VPCID: VPC1, SecGroupRecommendation: "web" };
+    const message = await fam.failsUnchanged(() => call("CreateSecGroup", web), 58202, "[Ingress]", "limit is 3");
+    assert.match(message, /in \[new SecGroup "front"\]$/);
+    assert.doesNotMatch(message, /secgroup-/, "no id of a group that was never created");
+    await call("CreateSecGroup", { ...web, SecGroupRecommendation: "noweb" });
+  });
 });
 
 describe("UpdateSecGroup", () => {

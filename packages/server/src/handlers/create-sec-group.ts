@@ -16,9 +16,10 @@ export const createSecGroup: Handler<"CreateSecGroup"> = async (input, ctx) =>
     const company = await companyOf(tx, scope);
     const limit = company.quotas.SecGroupsPerCompany;
     if ((await tx.countSecGroups(scope.companyId)) >= limit) throw new ApiError("SecGroupQuotaExceeded", { limit });
-    const secGroupId = ctx.ids.secGroupId();
     const rules = templateRules(input.SecGroupRecommendation);
-    checkRuleSet(secGroupId, rules, company.quotas.RulesPerDirection);
+    // A refused create has no id, so the refusal names the group by the name it asked for.
+    checkRuleSet(`new SecGroup ${JSON.stringify(input.Name)}`, rules, company.quotas.RulesPerDirection);
+    const secGroupId = ctx.ids.secGroupId();
     await tx.insertSecGroup({
       secGroupId,
       companyId: scope.companyId,

@@ -133,6 +133,42 @@ describe("ClientToken: one server (SQLite file)", () => {
     assert.equal(await groupCount(c), groups);
   });
 
+  it("a repeat answers the first create even where the state it made now refuses a create (the quota it filled)", async () => {
+    const op = client(server.url, OPERATOR);
+    await op.adminCreateCompany({ CompanyId: 50901, Name: "full", ProjectId: "org-ct-full" });
+    await op.adminCreateKey({
+      CompanyId: 50901,
+      UserName: "root",
+      Keys: [{ PublicKey: "ct-full-pub", PrivateKey: "ct-full-priv" }],
+    });
+    await op.adminCreateVPC({
+      CompanyId: 50901,
+      ProjectId: "org-ct-full",
+      Region: "cn-bj2",
+      VPCId: "uvnet-ct-full",
+      Name: "v",
+    });
+    await op.adminSetQuota({ CompanyId: 50901, SecGroupsPerCompany: 1 });
+    const c = client(
+      server.url,
+      { publicKey: "ct-full-pub", privateKey: "ct-full-priv" },
+      { projectId: "org-ct-full" },
+    );
+    const first = await c.createSecGroup({ VPCID: "uvnet-ct-full", Name: "only", ClientToken: "ct-full" });
+    const again = await c.createSecGroup({ VPCID: "uvnet-ct-full", Name: "only", ClientToken: "ct-full" });
+    assert.equal(again.SecGroupId, first.SecGroupId);
+    // Without the token the quota speaks; with it and other parameters, the token does.
+    assert.equal(
+      (await refusal(c.createSecGroup({ VPCID: "uvnet-ct-full", Name: "only" }, { clientToken: false }))).retCode,
+      58201,
+    );
+    assert.equal(
+      (await refusal(c.createSecGroup({ VPCID: "uvnet-ct-full", Name: "other", ClientToken: "ct-full" }))).retCode,
+      58304,
+    );
+    assert.equal(await groupCount(c), 1);
+  });
+
   it("tokens are the company's: another company's same token is its own create", async () => {
     const mine = await client(server.url).createSecGroup({ VPCID: VPC, Name: "ct-co", ClientToken: "ct-shared" });
     const theirs = await client(server.url, OTHER).createSecGroup({

@@ -90,7 +90,7 @@ Nothing is stored, no feed event is written; the audit trail records the call wi
 (\`DescribeAuditRecords DryRun=true\` finds them). A read action ignores \`DryRun\`.
 
 **\`ClientToken\`** on the creates (${tokens.join(", ")}): 1–64 printable ASCII characters chosen by the client,
-one per logical request. The token is claimed in the create's own transaction, scoped to the company (operator
+one per logical request. The token is stored with its answer in the create's own transaction, scoped to the company (operator
 keys share one scope), so it names at most one committed create. A repeat with the same token and the same
 parameters (same action, Region and ProjectId) within \`--client-token-ttl\` (default 24 h) answers the first
 call's answer — the same ids — and changes nothing; the same token with other parameters answers 58304

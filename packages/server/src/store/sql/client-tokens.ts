@@ -1,10 +1,17 @@
-// ClientToken answers (issue 18, migration 007): a create's token is claimed in the create's own transaction, so a
-// token names at most one committed create, and a repeat reads that create's answer instead of running again.
+// ClientToken answers (issue 18, migration 007): a create's token row is written with its answer in the create's own
+// transaction, so a token names at most one committed create, and a repeat returns that create's answer.
+//
+// The row goes in after the create has run, in one statement: a token costs a create one round trip. A repeat, or
+// the loser of two racing requests, finds the row taken (on PostgreSQL its INSERT waits for the holder's commit),
+// rolls its own work back and answers from the row instead (`answerFromToken`).
 import { ApiError } from "@sgplane/catalogue";
 import type { ClientTokenClaim } from "../port.ts";
 import type { SqlConn } from "./driver.ts";
 
-export type TokenOutcome = { readonly kind: "owned" } | { readonly kind: "replay"; readonly answer: unknown };
+/** Thrown out of a create's transaction when its token already names another live create: roll back, then reply. */
+export class ClientTokenTaken {
+  constructor(readonly claim: ClientTokenClaim) {}
+}
 
 interface TokenRow {
   fingerprint: string;
@@ -14,49 +21,39 @@ interface TokenRow {
 }
 
 /**
- * Claims the token for this transaction, or finds the answer of the create that holds it. A concurrent holder's
- * INSERT makes ours wait (PostgreSQL) until it commits, after which its row is read; SQLite writers are serial. A row
- * older than the time to live is taken over.
+ * Keeps the token with the create's answer; a row past its time to live is taken over. Throws ClientTokenTaken when
+ * a live row holds the token.
  */
-export async function claimClientToken(conn: SqlConn, claim: ClientTokenClaim): Promise<TokenOutcome> {
+export async function recordClientToken(conn: SqlConn, claim: ClientTokenClaim, answer: unknown): Promise<void> {
   const { scope, token, fingerprint, action, nowMs, ttlMs } = claim;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const inserted = await conn.run(
-      `INSERT INTO client_tokens (scope, token, fingerprint, action, answer, created_ms) VALUES (?, ?, ?, ?, NULL, ?)
-       ON CONFLICT (scope, token) DO NOTHING`,
-      [scope, token, fingerprint, action, nowMs],
-    );
-    if (inserted.changes === 1) return { kind: "owned" };
-    const row = await conn.get<TokenRow>(
-      "SELECT fingerprint, action, answer, created_ms FROM client_tokens WHERE scope = ? AND token = ?",
-      [scope, token],
-    );
-    if (row === undefined) continue; // Removed by retention meanwhile: claim it again.
-    const createdMs = Number(row.created_ms);
-    if (createdMs <= nowMs - ttlMs) {
-      // Expired: the next request with the token starts afresh (only one of two racing ones wins the row).
-      const taken = await conn.run(
-        `UPDATE client_tokens SET fingerprint = ?, action = ?, answer = NULL, created_ms = ?
-         WHERE scope = ? AND token = ? AND created_ms = ?`,
-        [fingerprint, action, nowMs, scope, token, createdMs],
-      );
-      if (taken.changes === 1) return { kind: "owned" };
-      continue;
-    }
-    if (row.fingerprint !== fingerprint || row.action !== action || row.answer === null) {
-      throw new ApiError("ClientTokenMismatch", { token, action: row.action, ttl: describeTtl(ttlMs) });
-    }
-    return { kind: "replay", answer: JSON.parse(row.answer) };
-  }
-  throw new ApiError("TransactionConflict", { scope: `ClientToken ${token}` });
+  const written = await conn.run(
+    `INSERT INTO client_tokens (scope, token, fingerprint, action, answer, created_ms) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (scope, token) DO UPDATE SET fingerprint = excluded.fingerprint, action = excluded.action,
+       answer = excluded.answer, created_ms = excluded.created_ms
+     WHERE client_tokens.created_ms <= ?`,
+    [scope, token, fingerprint, action, JSON.stringify(answer), nowMs, nowMs - ttlMs],
+  );
+  if (written.changes !== 1) throw new ClientTokenTaken(claim);
 }
 
-export async function saveClientTokenAnswer(conn: SqlConn, claim: ClientTokenClaim, answer: unknown): Promise<void> {
-  await conn.run("UPDATE client_tokens SET answer = ? WHERE scope = ? AND token = ?", [
-    JSON.stringify(answer),
-    claim.scope,
-    claim.token,
-  ]);
+/**
+ * After a create with a token failed or found its token taken: the answer of the live create that holds the token
+ * (58304 when that create had other parameters), or undefined when none holds it.
+ */
+export async function answerFromToken(
+  conn: SqlConn,
+  claim: ClientTokenClaim,
+): Promise<{ answer: unknown } | undefined> {
+  const { scope, token, fingerprint, action, nowMs, ttlMs } = claim;
+  const row = await conn.get<TokenRow>(
+    "SELECT fingerprint, action, answer, created_ms FROM client_tokens WHERE scope = ? AND token = ?",
+    [scope, token],
+  );
+  if (row === undefined || Number(row.created_ms) <= nowMs - ttlMs) return undefined;
+  if (row.fingerprint !== fingerprint || row.action !== action || row.answer === null) {
+    throw new ApiError("ClientTokenMismatch", { token, action: row.action, ttl: describeTtl(ttlMs) });
+  }
+  return { answer: JSON.parse(row.answer) };
 }
 
 /** Removes tokens past their time to live (retention); returns how many. */

@@ -1,7 +1,9 @@
 // The Store port over any SqlDriver: one repository, whichever engine runs it.
+
+import { ApiError } from "@sgplane/catalogue";
 import type { ClientTokenClaim, DryRunEvent, FeedInfo, ReadTx, Store, WriteMeta, WriteTx } from "../port.ts";
-import { claimClientToken, saveClientTokenAnswer } from "./client-tokens.ts";
-import type { SqlConn, SqlDriver } from "./driver.ts";
+import { answerFromToken, ClientTokenTaken, recordClientToken } from "./client-tokens.ts";
+import type { SqlDriver } from "./driver.ts";
 import { FeedCapture, type FeedWriter, feedWriterFor } from "./feed-capture.ts";
 import { SqlReadTx } from "./read-tx.ts";
 import { SecGroupCache } from "./secgroup-cache.ts";
@@ -19,20 +21,6 @@ class RolledBack {
     readonly value: unknown,
     readonly changes: readonly DryRunEvent[],
   ) {}
-}
-
-/** fn, unless the token already names a create (its answer, then); the answer is kept with the token. */
-async function withClientToken<T>(
-  conn: SqlConn,
-  claim: ClientTokenClaim | undefined,
-  fn: () => Promise<T>,
-): Promise<T> {
-  if (claim === undefined) return fn();
-  const outcome = await claimClientToken(conn, claim);
-  if (outcome.kind === "replay") return outcome.answer as T;
-  const value = await fn();
-  await saveClientTokenAnswer(conn, claim, value);
-  return value;
 }
 
 export class SqlStore implements Store {
@@ -59,16 +47,36 @@ export class SqlStore implements Store {
 
   async write<T>(fn: (tx: WriteTx) => Promise<T>, meta?: WriteMeta): Promise<T> {
     if (meta?.dryRun !== undefined) return this.#dryRun(fn, meta, meta.dryRun);
+    const claim = meta?.clientToken;
     let events = 0;
-    const value = await this.driver.write(async (conn) => {
-      const capture = new FeedCapture(this.feedEnabled && meta?.internal !== true);
-      const tx = new SqlWriteTx(conn, this.#sql, capture, this.#feedWriter, meta);
-      const result = await withClientToken(conn, meta?.clientToken, () => fn(tx));
-      events = tx.finish();
-      return result;
-    });
-    if (events > 0) this.driver.feed.committed();
-    return value;
+    try {
+      const value = await this.driver.write(async (conn) => {
+        const capture = new FeedCapture(this.feedEnabled && meta?.internal !== true);
+        const tx = new SqlWriteTx(conn, this.#sql, capture, this.#feedWriter, meta);
+        const result = await fn(tx);
+        if (claim !== undefined) await recordClientToken(conn, claim, result);
+        events = tx.finish();
+        return result;
+      });
+      if (events > 0) this.driver.feed.committed();
+      return value;
+    } catch (error) {
+      if (claim === undefined) throw error;
+      return this.#answerOfToken(claim, error);
+    }
+  }
+
+  /**
+   * A create with a token that failed, or found its token taken, answers as the create holding the token did: a
+   * repeat after a lost reply may meet a state its first run made (a quota now full, an id now taken).
+   */
+  async #answerOfToken<T>(claim: ClientTokenClaim, error: unknown): Promise<T> {
+    const stored = await this.driver.read((conn) => answerFromToken(conn, claim));
+    if (stored !== undefined) return stored.answer as T;
+    // The holder's row expired or was pruned between our INSERT and this read: a retry starts afresh.
+    if (error instanceof ClientTokenTaken)
+      throw new ApiError("TransactionConflict", { scope: `ClientToken ${claim.token}` });
+    throw error;
   }
 
   /** fn in full, its changes captured (whether or not the feed is on), then the transaction rolled back. */
@@ -81,7 +89,8 @@ export class SqlStore implements Store {
       await this.driver.write(async (conn) => {
         const capture = new FeedCapture(true, true);
         const tx = new SqlWriteTx(conn, this.#sql, capture, this.#feedWriter, { ...meta, internal: true });
-        const result = await withClientToken(conn, meta.clientToken, () => fn(tx));
+        const result = await fn(tx);
+        if (meta.clientToken !== undefined) await recordClientToken(conn, meta.clientToken, result);
         const changes = capture.drain().map((e) => ({
           type: e.type,
           objectId: e.objectId,
@@ -90,9 +99,15 @@ export class SqlStore implements Store {
         throw new RolledBack(result, changes);
       });
     } catch (error) {
-      if (!(error instanceof RolledBack)) throw error;
-      report(error.changes);
-      return error.value as T;
+      if (error instanceof RolledBack) {
+        report(error.changes);
+        return error.value as T;
+      }
+      if (meta.clientToken === undefined) throw error;
+      // What the real call would answer: the create that holds the token, which changes nothing.
+      const answer = await this.#answerOfToken<T>(meta.clientToken, error);
+      report([]);
+      return answer;
     }
     throw new Error("a dry run's transaction committed");
   }

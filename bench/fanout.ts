@@ -28,6 +28,8 @@ export interface FanoutDeps {
   readonly changes: number;
   /** sgplane agent --nft-mode. */
   readonly nftMode: "session" | "exec";
+  /** sgplane agent --feed-transport. */
+  readonly feedTransport: "stream" | "poll";
 }
 
 const REGION = "cn-bj2";
@@ -176,6 +178,8 @@ export async function fanoutFigures(deps: FanoutDeps): Promise<string[]> {
               nft,
               "--nft-mode",
               deps.nftMode,
+              "--feed-transport",
+              deps.feedTransport,
               "--drift-check",
               "0",
               "--listen",
@@ -311,7 +315,7 @@ export async function fanoutFigures(deps: FanoutDeps): Promise<string[]> {
     const perApply = (of: "cpuSeconds" | "childSeconds") => (cpu(1, processes.length, of) * seconds * 1000) / applies;
     const agentRss = after.slice(1).map((u) => u.rssMb);
     return [
-      `\nCommit → applied on every host (${deps.engine}), ${deps.agents} agents following one server (${deps.changes} rule changes, each alternated with one for the baseline's followers; fake nft, --nft-mode ${deps.nftMode}; ms from the event's commit Time):\n`,
+      `\nCommit → applied on every host (${deps.engine}), ${deps.agents} agents following one server (${deps.changes} rule changes, each alternated with one for the baseline's followers; fake nft, --nft-mode ${deps.nftMode}, --feed-transport ${deps.feedTransport}; ms from the event's commit Time):\n`,
       "| path | changes | all applied p50 | p99 | max | median agent p50 | median agent p99 | last apply from the API answer p50 / p99 |",
       "|---|---|---|---|---|---|---|---|",
       `| ${deps.agents} \`sgplane agent\` processes, fake nft | ${allApplied.length} | ${spreadCells(spread(allApplied))} | ${f1(spread(medianAgent).p50)} | ${f1(spread(medianAgent).p99)} | ${f1(spread(fromAnswer).p50)} / ${f1(spread(fromAnswer).p99)} |`,

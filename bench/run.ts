@@ -48,6 +48,8 @@ const { values: opts } = parseArgs({
     "fanout-changes": { type: "string", default: "100" },
     /** fanout: how the agents run nft (sgplane agent --nft-mode): session (one nft -i each) or exec (nft -f per apply). */
     "fanout-nft-mode": { type: "string", default: "session" },
+    /** fanout: how the agents follow the feed (sgplane agent --feed-transport): stream (SSE) or poll. */
+    "fanout-feed-transport": { type: "string", default: "stream" },
     /** Write a V8 CPU profile of each sgplane server (and fanout agent) into this directory (node --cpu-prof). */
     profile: { type: "string" },
   },
@@ -62,6 +64,10 @@ const FLIPS = Number(opts.flips);
 const AGENTS = Number(opts.agents);
 const FANOUT_CHANGES = Number(opts["fanout-changes"]);
 const FANOUT_NFT_MODE = opts["fanout-nft-mode"];
+const FANOUT_FEED_TRANSPORT = opts["fanout-feed-transport"];
+if (FANOUT_FEED_TRANSPORT !== "stream" && FANOUT_FEED_TRANSPORT !== "poll") {
+  throw new Error(`--fanout-feed-transport ${FANOUT_FEED_TRANSPORT}: stream or poll`);
+}
 if (FANOUT_NFT_MODE !== "session" && FANOUT_NFT_MODE !== "exec") {
   throw new Error(`--fanout-nft-mode ${FANOUT_NFT_MODE}: session or exec`);
 }
@@ -668,6 +674,7 @@ const scenarios: Record<string, (engine: string, dir: string) => Promise<void>> 
         agents: AGENTS,
         changes: FANOUT_CHANGES,
         nftMode: FANOUT_NFT_MODE,
+        feedTransport: FANOUT_FEED_TRANSPORT,
         serve: async (seedPath) => serve(await freshDb(engine, dir, `fanout${n++}`), ["--seed", seedPath]),
         // The agents on both cores (the machine's 2), the server on core 0 as everywhere.
         agent: (args, env) =>

@@ -45,7 +45,10 @@ export interface AgentOptions {
   /** How often to look for changes made to the table by others; 0: never. */
   readonly driftCheckMs?: number;
   readonly companyId?: number;
+  /** Long-poll wait (feedTransport poll). */
   readonly waitSeconds?: number;
+  /** How the feed is followed (FollowOptions.transport): the event stream (default) or long polls. */
+  readonly feedTransport?: "stream" | "poll";
 }
 
 export class AgentStartError extends Error {}
@@ -181,6 +184,7 @@ export class Agent {
       const follower = new FeedFollower(this.#o.client, {
         after: this.#folded.cursor,
         types: AGENT_EVENT_TYPES,
+        transport: this.#o.feedTransport ?? "stream",
         signal,
         ...(this.#o.waitSeconds !== undefined && { waitSeconds: this.#o.waitSeconds }),
         ...(this.#o.companyId !== undefined && { companyId: this.#o.companyId }),

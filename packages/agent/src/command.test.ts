@@ -36,6 +36,18 @@ describe("sgplane agent flags", () => {
     );
   });
 
+  it("follows the feed's event stream unless told to long-poll", () => {
+    const stream = agentOptions(keys, {});
+    const poll = agentOptions([...keys, "--feed-transport", "poll"], {});
+    assert.ok(stream !== "help" && poll !== "help");
+    assert.equal(stream.feedTransport, "stream");
+    assert.equal(poll.feedTransport, "poll");
+    assert.throws(
+      () => agentOptions([...keys, "--feed-transport", "sse"], {}),
+      /--feed-transport: 'sse' is not stream or poll/,
+    );
+  });
+
   it("names the flag that is wrong", () => {
     assert.throws(() => agentOptions(["--public-key", "p", "--private-key", "k"], {}), /--host-file is required/);
     assert.throws(() => agentOptions([...keys, "--table", "1x"], {}), /--table: '1x'/);

@@ -29,6 +29,8 @@ Keeps this host's nftables in step with the security groups of the resources tha
   --nft PATH              the nft program (default nft)
   --nft-mode MODE         session: one long-lived \`nft -i\`, a script per line, each line one transaction
                           (default); exec: a \`nft -f -\` process per change (an nft without -i)
+  --feed-transport MODE   stream: the feed's Server-Sent Events, one request for all changes (default);
+                          poll: DescribeFeedEvents long polls (for a gateway that passes only the API)
   --service-network CIDR  never filtered, both ways (repeatable; default 100.64.0.0/10, UCloud's service network)
   --drift-check SECONDS   how often to check the table for changes made by others (default 2; 0: never)
   --listen HOST:PORT      /healthz and /metrics (default 127.0.0.1:9610; port 0: any free port)
@@ -55,6 +57,7 @@ export function agentOptions(argv: readonly string[], env: Readonly<Record<strin
       netns: { type: "string" },
       nft: { type: "string" },
       "nft-mode": { type: "string" },
+      "feed-transport": { type: "string" },
       "service-network": { type: "string", multiple: true },
       "drift-check": { type: "string" },
       listen: { type: "string" },
@@ -99,6 +102,10 @@ export function agentOptions(argv: readonly string[], env: Readonly<Record<strin
   if (nftMode !== "session" && nftMode !== "exec") {
     throw new UsageError(`--nft-mode: '${nftMode}' is not session or exec`);
   }
+  const feedTransport = values["feed-transport"] ?? "stream";
+  if (feedTransport !== "stream" && feedTransport !== "poll") {
+    throw new UsageError(`--feed-transport: '${feedTransport}' is not stream or poll`);
+  }
   return {
     hostFile,
     baseUrl: values["base-url"] ?? env.SGPLANE_BASE_URL ?? "http://127.0.0.1:8080",
@@ -110,6 +117,7 @@ export function agentOptions(argv: readonly string[], env: Readonly<Record<strin
     netns: values.netns,
     nft: values.nft,
     nftMode: nftMode as NftMode,
+    feedTransport: feedTransport as "stream" | "poll",
     serviceNetworks,
     driftCheckMs: Math.round(drift * 1000),
     listen: { host: (listen[1] ?? "").replace(/^\[(.*)\]$/, "$1"), port: Number(listen[2]) },
@@ -186,6 +194,7 @@ async function runAgent(
     metrics,
     table: o.table,
     driftCheckMs: o.driftCheckMs,
+    feedTransport: o.feedTransport,
     ...serviceNetworks,
     ...(o.stateFile !== undefined && { stateFile: o.stateFile }),
     ...(o.companyId !== undefined && { companyId: o.companyId }),

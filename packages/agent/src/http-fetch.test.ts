@@ -8,9 +8,17 @@ describe("the agent's node:http fetch", () => {
   let server: http.Server;
   let url: string;
   const sockets = new Set<unknown>();
+  let streamCue: (() => void) | undefined;
   before(async () => {
     server = http.createServer((req, res) => {
       sockets.add(req.socket);
+      if (req.method === "GET") {
+        // A stream: a chunk now, one on the client's cue (its next request's path), never an end.
+        res.writeHead(200, { "Content-Type": "text/event-stream" });
+        res.write("event: a\ndata: 1\n\n");
+        streamCue = () => res.write("event: b\ndata: 2\n\n");
+        return;
+      }
       let body = "";
       req.on("data", (c: Buffer) => {
         body += c.toString();
@@ -46,6 +54,25 @@ describe("the agent's node:http fetch", () => {
       }
       assert.equal(sockets.size, 1);
       assert.equal((await post(f, "fail")).status, 503);
+    } finally {
+      f.close();
+    }
+  });
+
+  it("streams a GET's body chunk by chunk as it arrives; the signal ends it", async () => {
+    const f = nodeHttpFetch();
+    try {
+      const stop = new AbortController();
+      const res = await f(url, { method: "GET", headers: { Accept: "text/event-stream" }, signal: stop.signal });
+      assert.equal(res.headers.get("content-type"), "text/event-stream");
+      const chunks = res.stream?.()[Symbol.asyncIterator]();
+      assert.ok(chunks);
+      assert.equal((await chunks.next()).value, "event: a\ndata: 1\n\n");
+      streamCue?.();
+      assert.equal((await chunks.next()).value, "event: b\ndata: 2\n\n");
+      const pending = chunks.next();
+      stop.abort();
+      await assert.rejects(pending);
     } finally {
       f.close();
     }

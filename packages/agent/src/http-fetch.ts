@@ -1,6 +1,7 @@
 // The agent's HTTP calls through node:http on kept-alive sockets instead of the global fetch: undici's fetch (web
 // streams, a cloned request, its own body machinery) costs ~1 ms of CPU a call more, and an agent makes a call (its
-// long poll) for every change it applies. Only what the SDK's client reads is provided.
+// long poll) for every change it applies. Only what the SDK's client reads is provided: the body as text, or as a
+// stream of chunks (the feed's event stream).
 import http from "node:http";
 import https from "node:https";
 import type { FetchedResponse, FetchLike } from "@sgplane/sdk";
@@ -26,7 +27,10 @@ export function nodeHttpFetch(): FetchLike & { close(): void } {
       const request = (secure ? https : http).request(target, {
         method: init.method,
         agent: agents[secure ? "https:" : "http:"],
-        headers: { ...init.headers, "Content-Length": String(Buffer.byteLength(init.body)) },
+        headers:
+          init.body === undefined
+            ? init.headers
+            : { ...init.headers, "Content-Length": String(Buffer.byteLength(init.body)) },
       });
       const abort = () => request.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
       signal.addEventListener("abort", abort, { once: true });
@@ -36,24 +40,34 @@ export function nodeHttpFetch(): FetchLike & { close(): void } {
         reject(error);
       });
       request.once("response", (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        const body = new Promise<string>((resolveBody, rejectBody) => {
-          response.once("end", () => {
-            done();
-            resolveBody(Buffer.concat(chunks).toString("utf8"));
+        // Read as the caller asks: the whole body (text), or chunk by chunk (stream: the feed's events never end).
+        const text = () =>
+          new Promise<string>((resolveBody, rejectBody) => {
+            const chunks: Buffer[] = [];
+            response.on("data", (chunk: Buffer) => chunks.push(chunk));
+            response.once("end", () => {
+              done();
+              resolveBody(Buffer.concat(chunks).toString("utf8"));
+            });
+            response.once("error", (error) => {
+              done();
+              rejectBody(error);
+            });
+            response.once("aborted", () => {
+              done();
+              rejectBody(new Error("the answer was cut off"));
+            });
           });
-          response.once("error", (error) => {
+        async function* stream(): AsyncGenerator<string, undefined> {
+          response.setEncoding("utf8");
+          try {
+            for await (const chunk of response) yield chunk as string;
+          } finally {
             done();
-            rejectBody(error);
-          });
-          response.once("aborted", () => {
-            done();
-            rejectBody(new Error("the answer was cut off"));
-          });
-        });
-        // An unread body (a caller that throws on the status) must not become an unhandled rejection.
-        body.catch(() => {});
+            response.destroy();
+          }
+          return undefined;
+        }
         resolve({
           status: response.statusCode ?? 0,
           headers: {
@@ -62,7 +76,8 @@ export function nodeHttpFetch(): FetchLike & { close(): void } {
               return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
             },
           },
-          text: () => body,
+          text,
+          stream,
         });
       });
       request.end(init.body);

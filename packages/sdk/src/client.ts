@@ -1,6 +1,7 @@
 // A signing client for the UCloud API: flatten, sign, POST, parse the envelope, raise typed errors, retry what is safe.
 import { type Flat, findAction, flatten, type ParamValue, sign } from "@sgplane/catalogue";
 import { RetCodeError, TransportError, type TransportErrorKind } from "./errors.ts";
+import { type SseMessage, sseMessages } from "./event-stream.ts";
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from "./retry.ts";
 
 /**
@@ -16,6 +17,10 @@ export interface FetchedResponse {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
   text(): Promise<string>;
+  /** The body as it arrives, for the feed's stream: a FetchLike of your own provides this... */
+  stream?(): AsyncIterable<string>;
+  /** ...or a web ReadableStream, as the global fetch's Response has. */
+  readonly body?: ReadableStream<Uint8Array> | null;
 }
 
 /**
@@ -24,7 +29,7 @@ export interface FetchedResponse {
  */
 export type FetchLike = (
   url: string,
-  init: { method: "POST"; headers: Record<string, string>; body: string; signal: AbortSignal },
+  init: { method: "POST" | "GET"; headers: Record<string, string>; body?: string; signal: AbortSignal },
 ) => Promise<FetchedResponse>;
 
 export interface ClientOptions {
@@ -83,7 +88,11 @@ export class Client {
   }
 
   /** The signed parameters for a call (exposed for tests and for debugging signatures). */
-  signedParams(action: string, params: Record<string, unknown>): Record<string, ParamValue> {
+  signedParams(
+    action: string,
+    params: Record<string, unknown>,
+    encoding: Encoding | undefined = this.options.encoding,
+  ): Record<string, ParamValue> {
     const o = this.options;
     const common = {
       Action: action,
@@ -92,7 +101,7 @@ export class Client {
       ...(o.projectId && { ProjectId: o.projectId }),
     };
     const all: Record<string, ParamValue> =
-      o.encoding === "json-nested"
+      encoding === "json-nested"
         ? ({ ...common, ...definedOnly(params) } as Record<string, ParamValue>)
         : { ...common, ...flatten(rawFieldsAsText(action, params)) };
     return { ...all, Signature: sign(all, o.privateKey) };
@@ -147,6 +156,67 @@ export class Client {
     return { status: res.status, requestId, body: parsed as Record<string, unknown> };
   }
 
+  /**
+   * Opens the feed's Server-Sent Events stream (GET /feed with the signed query of `action`, DescribeFeedEvents):
+   * resolves once the server has answered with the stream's headers, `timeoutMs` at most; the messages then run
+   * until the server or `signal` ends them. One attempt, no retry: FeedFollower resumes by itself.
+   */
+  async openStream(
+    action: string,
+    params: Record<string, unknown>,
+    options: { readonly signal: AbortSignal; readonly timeoutMs?: number },
+  ): Promise<{ readonly requestId: string | undefined; readonly messages: AsyncIterable<SseMessage> }> {
+    const o = this.options;
+    const timeoutMs = options.timeoutMs ?? o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    checkTimeout(timeoutMs);
+    const query = new URLSearchParams(toText(this.signedParams(action, params, "form") as Flat)).toString();
+    const url = `${new URL("feed", o.baseUrl).href}?${query}`;
+    // The timeout is for the answer's headers only: an abort signal passed to fetch would also end the body.
+    const opening = new AbortController();
+    const signal = AbortSignal.any([opening.signal, options.signal]);
+    const timer = setTimeout(() => opening.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    let res: FetchedResponse;
+    try {
+      res = await (o.fetch ?? fetch)(url, { method: "GET", headers: { Accept: "text/event-stream" }, signal });
+    } catch (cause) {
+      const kind: TransportErrorKind = options.signal.aborted
+        ? "aborted"
+        : opening.signal.aborted
+          ? "timeout"
+          : "network";
+      throw new TransportError(
+        action,
+        `${kind === "network" ? "stream failed" : kind}: ${(cause as Error).message}`,
+        undefined,
+        {
+          cause,
+          kind,
+        },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    const requestId = res.headers.get("x-ucloud-request-uuid") ?? undefined;
+    const streams = (res.headers.get("content-type") ?? "").startsWith("text/event-stream");
+    // An answer that is not the stream is read to its end, so its connection is freed.
+    if (res.status >= 400 || !streams) res.text().catch(() => {});
+    if (res.status >= 400) {
+      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+      throw new TransportError(action, `HTTP ${res.status}`, res.status, { requestId, retryAfterMs });
+    }
+    if (!streams) {
+      throw new TransportError(action, "the answer is not an event stream", res.status, {
+        kind: "response",
+        requestId,
+      });
+    }
+    const chunks = res.stream?.() ?? (res.body ? decodedChunks(res.body) : undefined);
+    if (chunks === undefined) {
+      throw new TransportError(action, "this fetch cannot stream a body", res.status, { kind: "response", requestId });
+    }
+    return { requestId, messages: sseMessages(chunks) };
+  }
+
   /** Calls the action with retries; a RetCode ≠ 0 becomes a RetCodeError. Returns the envelope and its metadata. */
   async execute(action: string, params: Record<string, unknown> = {}, options: CallOptions = {}): Promise<CallResult> {
     const policy = options.retry === undefined ? this.retryPolicy : retryPolicy(this.options.retry, options.retry);
@@ -190,6 +260,22 @@ export class Client {
   ): Promise<Envelope & T> {
     return (await this.execute(action, params, options)).envelope as Envelope & T;
   }
+}
+
+async function* decodedChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<string, undefined> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      yield decoder.decode(value, { stream: true });
+    }
+  } finally {
+    // Ends the body's connection when the reader stops early (a break, an abort).
+    reader.cancel().catch(() => {});
+  }
+  return undefined;
 }
 
 /** JSON.stringify drops undefined members, so the signature must not see them either. */

@@ -12,6 +12,12 @@ type FeedOutput = ActionOutput<"DescribeFeedEvents">;
 /** Default long-poll wait: under the 30–60 s idle timeouts of common proxies and load balancers. */
 export const DEFAULT_FOLLOW_WAIT_SECONDS = 20;
 
+/**
+ * A stream quiet for this long is taken for dead and reopened: the server writes a keepalive comment after 15 s
+ * without events (checked every 7.5 s), so a live stream is never quiet for more than ~23 s.
+ */
+export const STREAM_IDLE_MS = 45_000;
+
 export interface FollowOptions {
   /** Resume after this cursor (an event's Cursor, a snapshot's Cursor); absent: from now. */
   readonly after?: string;
@@ -19,9 +25,15 @@ export interface FollowOptions {
   readonly types?: FeedInput["Types"];
   /** Operator key: only this company's events. */
   readonly companyId?: number;
+  /**
+   * poll (default): DescribeFeedEvents long polls, one request a page, through any gateway that passes the API.
+   * stream: one Server-Sent Events stream (GET /feed, sgplane only): no request per page, the cheaper way for a
+   * follower that must react to every change (the agent). Both resume by themselves from the cursor.
+   */
+  readonly transport?: "poll" | "stream";
   /** Long-poll wait per request, 1–60 s (default 20). */
   readonly waitSeconds?: number;
-  /** Most events per request (default: the server's, 100). */
+  /** Most events per request (default: the server's, 100; poll only). */
   readonly limit?: number;
   /** Aborting ends the iteration (normally, as a `break` does), cancelling the request in flight. */
   readonly signal?: AbortSignal;
@@ -77,7 +89,7 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
     // instead of waiting out its WaitSeconds: an async generator's return() would queue behind the pending next().
     const stop = new AbortController();
     const signal = this.options.signal ? AbortSignal.any([stop.signal, this.options.signal]) : stop.signal;
-    const events = this.#events(signal);
+    const events = this.options.transport === "stream" ? this.#streamed(signal) : this.#events(signal);
     return {
       next: () => events.next(),
       return: async () => {
@@ -112,6 +124,84 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
         if (signal.aborted) return undefined;
       }
       this.#cursor = page.Cursor;
+    }
+    return undefined;
+  }
+
+  /** The stream's events, reopened from the cursor whenever it ends or fails (with backoff on failures). */
+  async *#streamed(signal: AbortSignal): AsyncGenerator<FeedEvent, undefined> {
+    const o = this.options;
+    const maxFailures = o.maxConsecutiveFailures ?? Number.POSITIVE_INFINITY;
+    let last = -1;
+    let failures = 0;
+    while (!signal.aborted) {
+      const attempt = new AbortController();
+      let idle: ReturnType<typeof setTimeout> | undefined;
+      const awake = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => attempt.abort(new Error(`no data for ${STREAM_IDLE_MS} ms`)), STREAM_IDLE_MS);
+      };
+      const asked = this.#cursor;
+      try {
+        const input: FeedInput = {
+          ...(asked !== undefined && { After: asked }),
+          ...(o.types !== undefined && { Types: o.types }),
+          ...(o.companyId !== undefined && { CompanyId: o.companyId }),
+        };
+        const stream = await this.client.openStream("DescribeFeedEvents", input, {
+          signal: AbortSignal.any([signal, attempt.signal]),
+        });
+        awake();
+        for await (const message of stream.messages) {
+          awake();
+          if (message.event === "ready") {
+            const ready = JSON.parse(message.data) as { Cursor: string; Head: number };
+            this.#head = ready.Head;
+            // From now: the stream's start pins "now", so a reopened stream resumes there, skipping nothing.
+            this.#cursor ??= ready.Cursor;
+            failures = 0;
+            continue;
+          }
+          if (message.event === "error") throw envelopeError(message.data, stream.requestId);
+          const event = JSON.parse(message.data) as FeedEvent;
+          if (event.Position > (this.#head ?? 0)) this.#head = event.Position;
+          if (event.Position <= last) continue;
+          last = event.Position;
+          this.#cursor = event.Cursor;
+          yield event;
+          if (signal.aborted) return undefined;
+        }
+        throw new TransportError("DescribeFeedEvents", "the event stream ended", undefined, { kind: "network" });
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        if (error instanceof RetCodeError && error.retCode === errorCatalogue.FeedCursorExpired.retCode) {
+          throw new FeedCursorExpiredError(error, asked ?? "");
+        }
+        const failure =
+          error instanceof SgplaneError
+            ? error
+            : attempt.signal.aborted
+              ? new TransportError("DescribeFeedEvents", (attempt.signal.reason as Error).message, undefined, {
+                  kind: "timeout",
+                })
+              : new TransportError("DescribeFeedEvents", `stream failed: ${(error as Error).message}`, undefined, {
+                  cause: error,
+                });
+        if (!failure.retryable) throw failure;
+        failures++;
+        failure.attempts = failures;
+        if (failures >= maxFailures) throw failure;
+        const delay = backoffDelay(
+          failures,
+          this.#policy(),
+          failure instanceof TransportError ? failure.retryAfterMs : undefined,
+        );
+        o.onRetry?.(failure, failures, delay);
+        await sleep(delay, signal);
+      } finally {
+        clearTimeout(idle);
+        attempt.abort();
+      }
     }
     return undefined;
   }
@@ -158,4 +248,20 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
       }
     }
   }
+}
+
+/** The envelope of a stream's `error` event as the error a call would have raised. */
+function envelopeError(data: string, requestId: string | undefined): SgplaneError {
+  let envelope: { RetCode?: unknown; Message?: unknown };
+  try {
+    envelope = JSON.parse(data) as typeof envelope;
+  } catch (cause) {
+    return new TransportError("DescribeFeedEvents", "an error event that is not JSON", undefined, {
+      cause,
+      kind: "response",
+      requestId,
+    });
+  }
+  const retCode = typeof envelope.RetCode === "number" ? envelope.RetCode : 150;
+  return new RetCodeError("DescribeFeedEvents", retCode, String(envelope.Message ?? ""), requestId);
 }

@@ -20,11 +20,13 @@ export {
   TransportError,
   type TransportErrorKind,
 } from "./errors.ts";
+export { type SseMessage, SseParser } from "./event-stream.ts";
 export {
   DEFAULT_FOLLOW_WAIT_SECONDS,
   type FeedEvent,
   FeedFollower,
   type FollowOptions,
+  STREAM_IDLE_MS,
 } from "./follow.ts";
 export { backoffDelay, DEFAULT_RETRY, isRetrySafe, type RetryOptions, type RetryPolicy, sleep } from "./retry.ts";
 export {

@@ -12,7 +12,7 @@ import {
 } from "@sgplane/catalogue";
 import { DEFAULT_TIMEOUT_MS } from "../client.ts";
 import { RETRYABLE_RETCODES, RETRYABLE_STATUSES } from "../errors.ts";
-import { DEFAULT_FOLLOW_WAIT_SECONDS } from "../follow.ts";
+import { DEFAULT_FOLLOW_WAIT_SECONDS, STREAM_IDLE_MS } from "../follow.ts";
 import { DEFAULT_RETRY } from "../retry.ts";
 import { methodName } from "../typed-client.ts";
 
@@ -156,7 +156,9 @@ A method resolves to the output fields; \`result.$metadata\` (not enumerable, so
 ## Following the change feed
 
 \`client.followEvents(options?)\` is an \`AsyncIterable<FeedEvent>\` over the change feed (docs/feed.md): it long-polls
-[\`DescribeFeedEvents\`](actions.md#describefeedevents) from a cursor it keeps, one request at a time.
+[\`DescribeFeedEvents\`](actions.md#describefeedevents) from a cursor it keeps, one request at a time, or, with
+\`transport: "stream"\`, reads the feed's Server-Sent Events (\`GET /feed\`): one request for as many events as come, the
+cheaper way to react to every change (\`sgplane agent\` follows so).
 
 \`\`\`ts
 const { Cursor, ...state } = await client.describeFeedSnapshot(); // list, then watch
@@ -177,8 +179,9 @@ try {
 | \`after\` | now | resume after this cursor (an event's \`Cursor\`, a snapshot's); without it the first request pins "now" at once |
 | \`types\` | all | only these event types; the cursor still moves past the others |
 | \`companyId\` | unset | operator key: one company's events |
+| \`transport\` | \`"poll"\` | \`"poll"\`: long polls, through any gateway that passes the API; \`"stream"\`: the event stream (sgplane only), reopened from the cursor when it ends, fails or is quiet for ${STREAM_IDLE_MS / 1000} s (the server sends a keepalive after 15 s) |
 | \`waitSeconds\` | ${DEFAULT_FOLLOW_WAIT_SECONDS} | long-poll wait per request, 1–60; the per-attempt timeout is this plus \`timeoutMs\` |
-| \`limit\` | the server's (100) | events per request |
+| \`limit\` | the server's (100) | events per request (poll) |
 | \`signal\` | unset | aborting ends the iteration normally and cancels the request in flight |
 | \`retry\` | the client's | \`baseDelayMs\`, \`maxDelayMs\`, \`random\` of the backoff between resumptions |
 | \`maxConsecutiveFailures\` | unlimited | give up (throw the last error) after this many failures in a row |

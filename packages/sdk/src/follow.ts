@@ -162,6 +162,15 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
             failures = 0;
             continue;
           }
+          if (message.event === "progress") {
+            // Past events the types filter left out: resume after them.
+            const progress = JSON.parse(message.data) as { Cursor: string; Position: number };
+            if (progress.Position > last) {
+              last = progress.Position;
+              this.#cursor = progress.Cursor;
+            }
+            continue;
+          }
           if (message.event === "error") throw envelopeError(message.data, stream.requestId);
           const event = JSON.parse(message.data) as FeedEvent;
           if (event.Position > (this.#head ?? 0)) this.#head = event.Position;

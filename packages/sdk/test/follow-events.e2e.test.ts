@@ -112,6 +112,27 @@ for (const transport of ["poll", "stream"] as const) {
       await it.return?.();
     });
 
+    if (transport === "stream") {
+      it("stream: the cursor moves past filtered-out events while none it wants arrives (progress)", async () => {
+        const { Cursor } = await client.describeFeedSnapshot();
+        const follower = client.followEvents({ transport, after: Cursor, types: ["SecGroupDeleted"] });
+        const it = follower[Symbol.asyncIterator]();
+        const pending = it.next();
+        const { SecGroupId } = await client.createSecGroup({ VPCID: "uvnet-demo01", Name: "progress" });
+        const created = parseCursor(Cursor)?.position ?? 0;
+        const deadline = Date.now() + 10_000;
+        while ((parseCursor(follower.cursor ?? "")?.position ?? 0) <= created) {
+          assert.ok(Date.now() < deadline, `the cursor stayed at ${follower.cursor}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await client.deleteSecGroup({ SecGroupId: [SecGroupId] });
+        const next = await pending;
+        assert.equal(next.done, false);
+        assert.equal(next.value?.Type, "SecGroupDeleted");
+        await it.return?.();
+      });
+    }
+
     it("without after: follows from now (nothing older), and the first change after the start arrives", async () => {
       const old = await client.createSecGroup({ VPCID: "uvnet-demo01", Name: "before-start" });
       const follower = client.followEvents({ transport, waitSeconds: 10 });

@@ -2,7 +2,7 @@
 // every one of its requests does; after a kill -9 its slice of the state must be "all acknowledged requests applied",
 // plus, at most, its one unacknowledged request applied in full. A half-applied batch matches neither.
 import { templateRules } from "../src/domain/sec-group-template.ts";
-import { generator, type Rand } from "./seeded-random.ts";
+import type { Rand } from "./seeded-random.ts";
 
 export const COMPANY = 91001;
 export const PROJECT = "org-crash1";

@@ -260,9 +260,14 @@ export class FeedStream {
     });
   }
 
-  /** Events proper (not ready, not error). */
+  /** Events proper (not ready, progress or error). */
   get events(): SseMessage[] {
-    return this.messages.filter((m) => m.event !== "ready" && m.event !== "error");
+    return this.messages.filter((m) => m.event !== "ready" && m.event !== "error" && m.event !== "progress");
+  }
+
+  /** The progress messages: the cursor past events this stream's filter left out. */
+  get progress(): SseMessage[] {
+    return this.messages.filter((m) => m.event === "progress");
   }
 
   get isEnded(): boolean {

@@ -55,8 +55,20 @@ function assertAscending(events: readonly Event[], what: string): void {
   }
 }
 
-/** SSE messages are events whose id is their Cursor and whose event name is their Type. */
+/**
+ * SSE messages are events whose id is their Cursor and whose event name is their Type; a progress message's id is
+ * the cursor it carries, past every event before it.
+ */
 function assertWellFormed(stream: FeedStream): Event[] {
+  let last = 0;
+  for (const m of stream.messages) {
+    if (m.event === "progress") {
+      const p = JSON.parse(m.data) as { Cursor: string; Position: number };
+      assert.equal(m.id, p.Cursor, "a progress id is its Cursor");
+      assert.ok(p.Position > last, "progress moves past what was sent");
+      last = p.Position;
+    } else if (m.event !== "ready" && m.event !== "error") last = parseEvent(m).Position;
+  }
   return stream.events.map((m) => {
     const e = parseEvent(m);
     assert.equal(m.id, e.Cursor, "id: is the event's Cursor");
@@ -433,6 +445,11 @@ describe("feed: what each key is delivered", () => {
 
     await devStream.waitFor("the dev's last change", (s) => s.events.some((m) => parseEvent(m).RequestId === rLast));
     await bStream.waitFor("B's last change", (s) => s.events.some((m) => parseEvent(m).RequestId === rBLast));
+    // B's last change is not the dev's to see, but the dev's stream says it is past it (progress).
+    const bLast = (await eventsAfter(op, start)).events.find((e) => e.RequestId === rBLast)?.Position ?? Infinity;
+    await devStream.waitFor("a progress past B's last change", (s) =>
+      s.progress.some((m) => (JSON.parse(m.data) as { Position: number }).Position >= bLast),
+    );
     const dev = assertWellFormed(devStream);
     assert.deepEqual(
       dev.map((e) => e.RequestId),

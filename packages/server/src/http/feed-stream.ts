@@ -50,6 +50,12 @@ function sseHeaders(res: ServerResponse, requestId: string): void {
   });
 }
 
+/** Filtered-out events reported this often at most (as `progress`: the cursor past them, no event). */
+const PROGRESS_MS = 1000;
+
+const progressFrame = (cursor: string, position: number): string =>
+  `id: ${cursor}\nevent: progress\ndata: {"Cursor":${JSON.stringify(cursor)},"Position":${position}}\n\n`;
+
 const errorEvent = (envelope: Envelope): string => `event: error\ndata: ${JSON.stringify(envelope)}\n\n`;
 
 /**
@@ -148,13 +154,33 @@ export async function streamFeed(
     unsubscribe = feed.subscribe(wakeUp);
     abort.signal.addEventListener("abort", wakeUp, { once: true });
     keepalive = setInterval(wakeUp, KEEPALIVE_MS / 2);
+    // The position the client would resume from (its last id), and when it last heard of filtered-out events.
+    let known = after;
+    let lastProgress = 0;
     while (!abort.signal.aborted && !feed.closed) {
       const page = await feed.read(after, filter, PAGE);
       after = page.next;
       const bytes = pageBytes(page.events);
-      const out = bytes ?? (Date.now() - lastWrite >= KEEPALIVE_MS ? ": keepalive\n\n" : undefined);
+      known = page.events.at(-1)?.Position ?? known;
+      const now = Date.now();
+      const quiet = now - lastWrite >= KEEPALIVE_MS;
+      // Events the filter left out move the resume point too, so a reconnect neither scans them again nor finds
+      // its id behind retention; at most once a second (a reconnect then re-reads at most that much), or instead
+      // of a keepalive.
+      const progress =
+        after > known && (now - lastProgress >= PROGRESS_MS || quiet) ? progressFrame(feed.cursor(after), after) : "";
+      if (progress !== "") {
+        known = after;
+        lastProgress = now;
+      }
+      const out =
+        bytes === undefined
+          ? progress || (quiet ? ": keepalive\n\n" : undefined)
+          : progress === ""
+            ? bytes
+            : Buffer.concat([bytes, Buffer.from(progress)]);
       if (out !== undefined) {
-        lastWrite = Date.now();
+        lastWrite = now;
         if (!res.write(out) && !(await drained(res))) break;
       }
       // Nothing can run between this check and setting wake, so no advance is missed.

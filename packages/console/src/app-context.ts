@@ -28,7 +28,8 @@ export interface Loaded<T> {
   readonly data: T | undefined;
   readonly error: unknown;
   readonly loading: boolean;
-  readonly reload: () => void;
+  /** Loads again; resolves once data at least that new is in state (or the load failed). */
+  readonly reload: () => Promise<void>;
 }
 
 /** Loads data for a page; reloads when deps change and, with live, after every change the feed reports. */
@@ -41,15 +42,31 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], liv
   });
   const [nonce, setNonce] = useState(0);
   const generation = useRef(0);
+  const waiting = useRef<(() => void)[]>([]);
   useEffect(() => {
     const mine = ++generation.current;
     setState((s) => ({ ...s, loading: true }));
+    // Only the latest load settles the reloads waiting: an older answer may predate the change they wait for.
+    const settle = (next: (s: typeof state) => typeof state) => {
+      if (mine !== generation.current) return;
+      setState(next);
+      const resolvers = waiting.current;
+      waiting.current = [];
+      for (const resolve of resolvers) resolve();
+    };
     load().then(
-      (data) => mine === generation.current && setState({ data, error: undefined, loading: false }),
-      (error: unknown) => mine === generation.current && setState((s) => ({ data: s.data, error, loading: false })),
+      (data) => settle(() => ({ data, error: undefined, loading: false })),
+      (error: unknown) => settle((s) => ({ data: s.data, error, loading: false })),
     );
   }, [...deps, nonce, live ? changes : 0]);
-  const reload = useCallback(() => setNonce((n) => n + 1), []);
+  const reload = useCallback(
+    () =>
+      new Promise<void>((resolve) => {
+        waiting.current.push(resolve);
+        setNonce((n) => n + 1);
+      }),
+    [],
+  );
   return { ...state, reload };
 }
 

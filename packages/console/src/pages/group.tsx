@@ -81,8 +81,8 @@ export function GroupPage(props: { readonly region: string; readonly project: st
           groupId={group.SecGroupId}
           rules={group.Rule}
           onSaved={(m) => {
-            setNotice(m);
-            loaded.reload();
+            // The notice once the page shows the change it reports.
+            void loaded.reload().then(() => setNotice(m));
           }}
         />
       )}
@@ -95,8 +95,8 @@ export function GroupPage(props: { readonly region: string; readonly project: st
           vpcId={group.VPCId}
           bound={loaded.data.bound}
           onChanged={(m) => {
-            setNotice(m);
-            loaded.reload();
+            // The notice once the page shows the change it reports.
+            void loaded.reload().then(() => setNotice(m));
           }}
         />
       )}

@@ -197,8 +197,8 @@ export function Groups(props: { readonly region: string; readonly project: strin
           onClose={() => setDialog(undefined)}
           onDone={(m) => {
             setDialog(undefined);
-            setNotice(m);
-            groups.reload();
+            // The notice once the page shows the change it reports.
+            void groups.reload().then(() => setNotice(m));
           }}
         />
       )}
@@ -210,8 +210,8 @@ export function Groups(props: { readonly region: string; readonly project: strin
           onClose={() => setDialog(undefined)}
           onDone={(m) => {
             setDialog(undefined);
-            setNotice(m);
-            groups.reload();
+            // The notice once the page shows the change it reports.
+            void groups.reload().then(() => setNotice(m));
           }}
         />
       )}
@@ -222,8 +222,8 @@ export function Groups(props: { readonly region: string; readonly project: strin
           onClose={() => setDialog(undefined)}
           onDone={(m) => {
             setDialog(undefined);
-            setNotice(m);
-            groups.reload();
+            // The notice once the page shows the change it reports.
+            void groups.reload().then(() => setNotice(m));
           }}
         />
       )}

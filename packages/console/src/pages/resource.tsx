@@ -78,8 +78,8 @@ export function ResourcePage(props: { readonly region: string; readonly project:
           current={[...resource.SecGroupInfo].sort((a, b) => a.Priority - b.Priority)}
           candidates={groups.filter((g) => vpcId === undefined || g.VPCId === vpcId)}
           onSaved={(m) => {
-            setNotice(m);
-            loaded.reload();
+            // The notice once the page shows the change it reports.
+            void loaded.reload().then(() => setNotice(m));
           }}
         />
       )}

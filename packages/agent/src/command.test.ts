@@ -24,29 +24,24 @@ describe("sgplane agent flags", () => {
     }
   });
 
-  it("runs nft as one long-lived session unless told to run a process per change", () => {
-    const session = agentOptions(keys, {});
-    const exec = agentOptions([...keys, "--nft-mode", "exec"], {});
-    assert.ok(session !== "help" && exec !== "help");
-    assert.equal(session.nftMode, "session");
-    assert.equal(exec.nftMode, "exec");
-    assert.throws(
-      () => agentOptions([...keys, "--nft-mode", "batch"], {}),
-      /--nft-mode: 'batch' is not session or exec/,
-    );
-  });
-
-  it("follows the feed's event stream unless told to long-poll", () => {
-    const stream = agentOptions(keys, {});
-    const poll = agentOptions([...keys, "--feed-transport", "poll"], {});
-    assert.ok(stream !== "help" && poll !== "help");
-    assert.equal(stream.feedTransport, "stream");
-    assert.equal(poll.feedTransport, "poll");
-    assert.throws(
-      () => agentOptions([...keys, "--feed-transport", "sse"], {}),
-      /--feed-transport: 'sse' is not stream or poll/,
-    );
-  });
+  // nft: one long-lived session unless told to run a process per change; the feed: its event stream unless told
+  // to long-poll.
+  for (const [flag, field, byDefault, other, bad] of [
+    ["--nft-mode", "nftMode", "session", "exec", "batch"],
+    ["--feed-transport", "feedTransport", "stream", "poll", "sse"],
+  ] as const) {
+    it(`${flag} is ${byDefault} unless told ${other}`, () => {
+      const plain = agentOptions(keys, {});
+      const told = agentOptions([...keys, flag, other], {});
+      assert.ok(plain !== "help" && told !== "help");
+      assert.equal(plain[field], byDefault);
+      assert.equal(told[field], other);
+      assert.throws(
+        () => agentOptions([...keys, flag, bad], {}),
+        new RegExp(`${flag}: '${bad}' is not ${byDefault} or ${other}`),
+      );
+    });
+  }
 
   it("names the flag that is wrong", () => {
     assert.throws(() => agentOptions(["--public-key", "p", "--private-key", "k"], {}), /--host-file is required/);

@@ -98,14 +98,8 @@ export function agentOptions(argv: readonly string[], env: Readonly<Record<strin
   if (values.netns !== undefined && !/^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/.test(values.netns)) {
     throw new UsageError(`--netns: '${values.netns}' is not a network namespace name (letters, digits, . _ -)`);
   }
-  const nftMode = values["nft-mode"] ?? "session";
-  if (nftMode !== "session" && nftMode !== "exec") {
-    throw new UsageError(`--nft-mode: '${nftMode}' is not session or exec`);
-  }
-  const feedTransport = values["feed-transport"] ?? "stream";
-  if (feedTransport !== "stream" && feedTransport !== "poll") {
-    throw new UsageError(`--feed-transport: '${feedTransport}' is not stream or poll`);
-  }
+  const nftMode = choice("--nft-mode", values["nft-mode"], ["session", "exec"] as const);
+  const feedTransport = choice("--feed-transport", values["feed-transport"], ["stream", "poll"] as const);
   return {
     hostFile,
     baseUrl: values["base-url"] ?? env.SGPLANE_BASE_URL ?? "http://127.0.0.1:8080",
@@ -116,14 +110,23 @@ export function agentOptions(argv: readonly string[], env: Readonly<Record<strin
     table,
     netns: values.netns,
     nft: values.nft,
-    nftMode: nftMode as NftMode,
-    feedTransport: feedTransport as "stream" | "poll",
+    nftMode: nftMode satisfies NftMode,
+    feedTransport,
     serviceNetworks,
     driftCheckMs: Math.round(drift * 1000),
     listen: { host: (listen[1] ?? "").replace(/^\[(.*)\]$/, "$1"), port: Number(listen[2]) },
     logLevel,
     print: values.print ?? false,
   };
+}
+
+/** A flag that takes one of a few words; the first is its default. */
+function choice<const T extends string>(flag: string, value: string | undefined, allowed: readonly [T, ...T[]]): T {
+  if (value === undefined) return allowed[0];
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${flag}: '${value}' is not ${allowed.join(" or ")}`);
+  }
+  return value as T;
 }
 
 export async function runAgentCommand(

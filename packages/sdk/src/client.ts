@@ -133,18 +133,9 @@ export class Client {
       });
       text = await res.text();
     } catch (cause) {
-      const kind: TransportErrorKind = options.signal?.aborted ? "aborted" : timeout.aborted ? "timeout" : "network";
-      const detail = kind === "timeout" ? `no answer within ${timeoutMs} ms` : (cause as Error).message;
-      throw new TransportError(action, `${kind === "network" ? "request failed" : kind}: ${detail}`, undefined, {
-        cause,
-        kind,
-      });
+      throw fetchFailed(action, "request", cause, options.signal?.aborted === true, timeout.aborted, timeoutMs);
     }
-    const requestId = res.headers.get("x-ucloud-request-uuid") ?? undefined;
-    if (res.status >= 400) {
-      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
-      throw new TransportError(action, `HTTP ${res.status}`, res.status, { requestId, retryAfterMs });
-    }
+    const requestId = answeredRequestId(action, res);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -174,36 +165,19 @@ export class Client {
     // The timeout is for the answer's headers only: an abort signal passed to fetch would also end the body.
     const opening = new AbortController();
     const signal = AbortSignal.any([opening.signal, options.signal]);
-    const timer = setTimeout(() => opening.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => opening.abort(), timeoutMs);
     let res: FetchedResponse;
     try {
       res = await (o.fetch ?? fetch)(url, { method: "GET", headers: { Accept: "text/event-stream" }, signal });
     } catch (cause) {
-      const kind: TransportErrorKind = options.signal.aborted
-        ? "aborted"
-        : opening.signal.aborted
-          ? "timeout"
-          : "network";
-      throw new TransportError(
-        action,
-        `${kind === "network" ? "stream failed" : kind}: ${(cause as Error).message}`,
-        undefined,
-        {
-          cause,
-          kind,
-        },
-      );
+      throw fetchFailed(action, "stream", cause, options.signal.aborted, opening.signal.aborted, timeoutMs);
     } finally {
       clearTimeout(timer);
     }
-    const requestId = res.headers.get("x-ucloud-request-uuid") ?? undefined;
     const streams = (res.headers.get("content-type") ?? "").startsWith("text/event-stream");
     // An answer that is not the stream is read to its end, so its connection is freed.
     if (res.status >= 400 || !streams) res.text().catch(() => {});
-    if (res.status >= 400) {
-      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
-      throw new TransportError(action, `HTTP ${res.status}`, res.status, { requestId, retryAfterMs });
-    }
+    const requestId = answeredRequestId(action, res);
     if (!streams) {
       throw new TransportError(action, "the answer is not an event stream", res.status, {
         kind: "response",
@@ -260,6 +234,33 @@ export class Client {
   ): Promise<Envelope & T> {
     return (await this.execute(action, params, options)).envelope as Envelope & T;
   }
+}
+
+/** A fetch that threw: cancelled by the caller, out of time, or the network. */
+function fetchFailed(
+  action: string,
+  what: "request" | "stream",
+  cause: unknown,
+  cancelled: boolean,
+  timedOut: boolean,
+  timeoutMs: number,
+): TransportError {
+  const kind: TransportErrorKind = cancelled ? "aborted" : timedOut ? "timeout" : "network";
+  const detail = kind === "timeout" ? `no answer within ${timeoutMs} ms` : (cause as Error).message;
+  return new TransportError(action, `${kind === "network" ? `${what} failed` : kind}: ${detail}`, undefined, {
+    cause,
+    kind,
+  });
+}
+
+/** The answer's request id; an HTTP status of 400 or more is a TransportError (honouring Retry-After). */
+function answeredRequestId(action: string, res: FetchedResponse): string | undefined {
+  const requestId = res.headers.get("x-ucloud-request-uuid") ?? undefined;
+  if (res.status >= 400) {
+    const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+    throw new TransportError(action, `HTTP ${res.status}`, res.status, { requestId, retryAfterMs });
+  }
+  return requestId;
 }
 
 async function* decodedChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<string, undefined> {

@@ -131,7 +131,6 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
   /** The stream's events, reopened from the cursor whenever it ends or fails (with backoff on failures). */
   async *#streamed(signal: AbortSignal): AsyncGenerator<FeedEvent, undefined> {
     const o = this.options;
-    const maxFailures = o.maxConsecutiveFailures ?? Number.POSITIVE_INFINITY;
     let last = -1;
     let failures = 0;
     while (!signal.aborted) {
@@ -183,9 +182,6 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
         throw new TransportError("DescribeFeedEvents", "the event stream ended", undefined, { kind: "network" });
       } catch (error) {
         if (signal.aborted) return undefined;
-        if (error instanceof RetCodeError && error.retCode === errorCatalogue.FeedCursorExpired.retCode) {
-          throw new FeedCursorExpiredError(error, asked ?? "");
-        }
         const failure =
           error instanceof SgplaneError
             ? error
@@ -196,17 +192,7 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
               : new TransportError("DescribeFeedEvents", `stream failed: ${(error as Error).message}`, undefined, {
                   cause: error,
                 });
-        if (!failure.retryable) throw failure;
-        failures++;
-        failure.attempts = failures;
-        if (failures >= maxFailures) throw failure;
-        const delay = backoffDelay(
-          failures,
-          this.#policy(),
-          failure instanceof TransportError ? failure.retryAfterMs : undefined,
-        );
-        o.onRetry?.(failure, failures, delay);
-        await sleep(delay, signal);
+        await this.#afterFailure(failure, ++failures, asked, signal);
       } finally {
         clearTimeout(idle);
         attempt.abort();
@@ -219,11 +205,34 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
     return retryPolicy(this.client.options.retry, this.options.retry);
   }
 
+  /**
+   * After the `failures`-th failure in a row of a request from `cursor`: throws what must not be retried (an expired
+   * cursor as FeedCursorExpiredError, a refusal, the last allowed failure), else waits out the backoff.
+   */
+  async #afterFailure(
+    error: unknown,
+    failures: number,
+    cursor: string | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (error instanceof RetCodeError && error.retCode === errorCatalogue.FeedCursorExpired.retCode) {
+      throw new FeedCursorExpiredError(error, cursor ?? "");
+    }
+    if (!(error instanceof SgplaneError) || !error.retryable) throw error;
+    error.attempts = failures;
+    if (failures >= (this.options.maxConsecutiveFailures ?? Number.POSITIVE_INFINITY)) throw error;
+    const delay = backoffDelay(
+      failures,
+      this.#policy(),
+      error instanceof TransportError ? error.retryAfterMs : undefined,
+    );
+    this.options.onRetry?.(error, failures, delay);
+    await sleep(delay, signal);
+  }
+
   /** One page, retried with backoff on retryable failures; undefined once aborted. */
   async #poll(waitSeconds: number, signal: AbortSignal): Promise<FeedOutput | undefined> {
     const o = this.options;
-    const policy = this.#policy();
-    const maxFailures = o.maxConsecutiveFailures ?? Number.POSITIVE_INFINITY;
     const input: FeedInput = {
       WaitSeconds: waitSeconds,
       ...(this.#cursor !== undefined && { After: this.#cursor }),
@@ -243,16 +252,7 @@ export class FeedFollower implements AsyncIterable<FeedEvent> {
         return envelope as unknown as FeedOutput;
       } catch (error) {
         if (signal.aborted) return undefined;
-        if (error instanceof RetCodeError && error.retCode === errorCatalogue.FeedCursorExpired.retCode) {
-          throw new FeedCursorExpiredError(error, input.After ?? "");
-        }
-        if (!(error instanceof SgplaneError) || !error.retryable) throw error;
-        failures++;
-        error.attempts = failures;
-        if (failures >= maxFailures) throw error;
-        const delay = backoffDelay(failures, policy, error instanceof TransportError ? error.retryAfterMs : undefined);
-        o.onRetry?.(error, failures, delay);
-        await sleep(delay, signal);
+        await this.#afterFailure(error, ++failures, input.After, signal);
         if (signal.aborted) return undefined;
       }
     }

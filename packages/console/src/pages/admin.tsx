@@ -5,7 +5,7 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { CallError } from "../api/client.ts";
 import { useApp, useSingleFlight } from "../app-context.ts";
-import { Alert, Field, Notice, Select } from "../ui/widgets.tsx";
+import { Alert, Field, Notice, Select, useListSearch } from "../ui/widgets.tsx";
 
 const TABS = [
   ["companies", "Companies"],
@@ -380,17 +380,14 @@ function Inventory() {
   const { api } = useApp();
   const { companies, vpcs, resources } = useSnapshot();
   const call = useAdminCall();
-  const [search, setSearch] = useState("");
+  const { search, setSearch, matches } = useListSearch();
   const [company, setCompany] = useState(String(companies[0]?.CompanyId ?? ""));
   const [vpc, setVpc] = useState("");
   const [id, setId] = useState("");
   const [name, setName] = useState("");
   const [ip, setIp] = useState("");
   const [mode, setMode] = useState("SecGroup");
-  const needle = search.trim().toLowerCase();
-  const shown = resources.filter(
-    (r) => !needle || r.ResourceId.toLowerCase().includes(needle) || r.Name.toLowerCase().includes(needle),
-  );
+  const shown = resources.filter((r) => matches(r.ResourceId, r.Name));
   const own = vpcs.filter((v) => String(v.CompanyId) === company);
   const target = own.find((v) => v.VPCId === vpc) ?? own[0];
   return (

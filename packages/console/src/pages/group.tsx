@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import type { CallScope } from "../api/sign.ts";
 import { useApp, useLoad, useSingleFlight } from "../app-context.ts";
 import { href } from "../router.ts";
-import { Alert, allPages, Dialog, Field, Notice, Pager, Select } from "../ui/widgets.tsx";
+import { Alert, allPages, Dialog, Field, Notice, Pager, Select, useListSearch } from "../ui/widgets.tsx";
 import {
   type Direction,
   type Draft,
@@ -451,13 +451,9 @@ function BoundResources(props: {
 }) {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [dialog, setDialog] = useState<"unbind" | "unbind-all" | "bind" | undefined>();
-  const [search, setSearch] = useState("");
-  const [offset, setOffset] = useState(0);
+  const { search, setSearch, offset, setOffset, matches } = useListSearch();
   const targets: UnbindTarget[] = props.bound.map((b) => ({ ResourceId: b.ResourceId, Name: b.Name }));
-  const needle = search.trim().toLowerCase();
-  const matching = needle
-    ? props.bound.filter((b) => [b.Name, b.ResourceId, b.PrivateIp].some((t) => t.toLowerCase().includes(needle)))
-    : props.bound;
+  const matching = props.bound.filter((b) => matches(b.Name, b.ResourceId, b.PrivateIp));
   const shown = matching.slice(offset, offset + BOUND_PAGE);
   const allSelected = shown.length > 0 && shown.every((b) => selected.has(b.ResourceId));
   return (
@@ -475,15 +471,7 @@ function BoundResources(props: {
         </button>
       </div>
       {props.bound.length > BOUND_PAGE / 5 && (
-        <Field
-          label="Search bound resources"
-          type="search"
-          value={search}
-          onValue={(v) => {
-            setSearch(v);
-            setOffset(0);
-          }}
-        />
+        <Field label="Search bound resources" type="search" value={search} onValue={setSearch} />
       )}
       <table class="list" aria-label="Bound resources">
         <thead>

@@ -5,7 +5,7 @@ import { useRef, useState } from "preact/hooks";
 import { CallError } from "../api/client.ts";
 import { useApp, useLoad, useSingleFlight } from "../app-context.ts";
 import { href, navigate } from "../router.ts";
-import { Alert, allPages, Dialog, Field, FormButtons, Notice, Pager, Select } from "../ui/widgets.tsx";
+import { Alert, allPages, Dialog, Field, FormButtons, Notice, Pager, Select, useListSearch } from "../ui/widgets.tsx";
 import { useRowWindow } from "../ui/windowed.ts";
 import { projectsOf, vpcsOf } from "../world.ts";
 import { UnbindDialog, type UnbindTarget } from "./unbind.tsx";
@@ -21,8 +21,7 @@ export function Groups(props: { readonly region: string; readonly project: strin
   const { api, world } = useApp();
   const scope = { region: props.region, projectId: props.project };
   const vpc = props.query.get("vpc") ?? "";
-  const [search, setSearch] = useState(props.query.get("q") ?? "");
-  const [offset, setOffset] = useState(0);
+  const { search, setSearch, needle, offset, setOffset, matches } = useListSearch(props.query.get("q") ?? "");
   const limit = PAGE_SIZES.includes(Number(props.query.get("per"))) ? Number(props.query.get("per")) : 25;
   /** The list's URL with some of its query changed: VPC and page size are part of a shareable link. */
   const listUrl = (change: Record<string, string>) => {
@@ -58,10 +57,7 @@ export function Groups(props: { readonly region: string; readonly project: strin
   }, [props.region, props.project, vpc]);
   const rows = groups.data ?? [];
 
-  const needle = search.trim().toLowerCase();
-  const matching = needle
-    ? rows.filter((g) => [g.Name, g.SecGroupId, g.Tag, g.Remark].some((t) => t.toLowerCase().includes(needle)))
-    : rows;
+  const matching = rows.filter((g) => matches(g.Name, g.SecGroupId, g.Tag, g.Remark));
   const shown = matching.slice(offset, offset + limit);
   const body = useRef<HTMLTableSectionElement>(null);
   const win = useRowWindow(shown.length, body);
@@ -77,16 +73,7 @@ export function Groups(props: { readonly region: string; readonly project: strin
         </small>
       </h1>
       <div class="toolbar">
-        <Field
-          label="Search"
-          type="search"
-          placeholder="name, id, tag or remark"
-          value={search}
-          onValue={(v) => {
-            setSearch(v);
-            setOffset(0);
-          }}
-        />
+        <Field label="Search" type="search" placeholder="name, id, tag or remark" value={search} onValue={setSearch} />
         <Select
           label="VPC"
           value={vpc}

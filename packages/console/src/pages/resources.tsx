@@ -1,8 +1,7 @@
 // Resources of a region/project with their groups in binding order: searchable, paged, filtered by VPC.
-import { useState } from "preact/hooks";
 import { useApp, useLoad } from "../app-context.ts";
 import { href, navigate } from "../router.ts";
-import { Alert, allPages, Field, Pager, Select } from "../ui/widgets.tsx";
+import { Alert, allPages, Field, Pager, Select, useListSearch } from "../ui/widgets.tsx";
 import { vpcsOf } from "../world.ts";
 
 export function Resources(props: {
@@ -12,8 +11,7 @@ export function Resources(props: {
 }) {
   const { api, world } = useApp();
   const vpc = props.query.get("vpc") ?? "";
-  const [search, setSearch] = useState("");
-  const [offset, setOffset] = useState(0);
+  const { search, setSearch, needle, offset, setOffset, matches } = useListSearch();
   const limit = 50;
   const list = useLoad(
     () =>
@@ -27,10 +25,7 @@ export function Resources(props: {
       }),
     [props.region, props.project, vpc],
   );
-  const needle = search.trim().toLowerCase();
-  const rows = (list.data ?? []).filter(
-    (r) => !needle || r.ResourceId.toLowerCase().includes(needle) || r.ResourceName.toLowerCase().includes(needle),
-  );
+  const rows = (list.data ?? []).filter((r) => matches(r.ResourceId, r.ResourceName));
   return (
     <section aria-labelledby="resources-title">
       <h1 id="resources-title">
@@ -40,16 +35,7 @@ export function Resources(props: {
         </small>
       </h1>
       <div class="toolbar">
-        <Field
-          label="Search"
-          type="search"
-          placeholder="name or id"
-          value={search}
-          onValue={(v) => {
-            setSearch(v);
-            setOffset(0);
-          }}
-        />
+        <Field label="Search" type="search" placeholder="name or id" value={search} onValue={setSearch} />
         <Select
           label="VPC"
           value={vpc}

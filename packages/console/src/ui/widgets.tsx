@@ -1,6 +1,6 @@
 // Small accessible building blocks: labelled fields with their error beside them, alerts, modal dialogs, pager.
 import type { ComponentChildren } from "preact";
-import { useEffect, useId, useRef } from "preact/hooks";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { CallError } from "../api/client.ts";
 
 export function errorText(error: unknown): string {
@@ -164,6 +164,25 @@ export function FormButtons(props: {
       </button>
     </div>
   );
+}
+
+/** A list's search and the page it shows: a new search starts again at the first page. */
+export function useListSearch(initial = "") {
+  const [search, setText] = useState(initial);
+  const [offset, setOffset] = useState(0);
+  const needle = search.trim().toLowerCase();
+  return {
+    search,
+    needle,
+    offset,
+    setOffset,
+    setSearch: (text: string) => {
+      setText(text);
+      setOffset(0);
+    },
+    /** Whether one of the texts contains the search (always, with none). */
+    matches: (...texts: readonly string[]) => needle === "" || texts.some((t) => t.toLowerCase().includes(needle)),
+  };
 }
 
 export function Pager(props: {

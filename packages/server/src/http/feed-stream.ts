@@ -173,12 +173,9 @@ export async function streamFeed(
         known = after;
         lastProgress = now;
       }
-      const out =
-        bytes === undefined
-          ? progress || (quiet ? ": keepalive\n\n" : undefined)
-          : progress === ""
-            ? bytes
-            : Buffer.concat([bytes, Buffer.from(progress)]);
+      let out: Buffer | string | undefined = bytes;
+      if (progress !== "") out = out === undefined ? progress : Buffer.concat([out, Buffer.from(progress)]);
+      else if (out === undefined && quiet) out = ": keepalive\n\n";
       if (out !== undefined) {
         lastWrite = now;
         if (!res.write(out) && !(await drained(res))) break;
